@@ -1,0 +1,246 @@
+import { describe, expect, it } from 'vitest';
+import { Router } from '../src/router';
+import { matchTopic } from '../src/topic-filter';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)]!;
+}
+
+const WORDS = ['a', 'b', 'c', '', '$SYS', '$x'];
+
+function randomTopic(random: () => number): string {
+  const depth = 1 + Math.floor(random() * 4);
+  return Array.from({ length: depth }, () => pick(random, WORDS)).join('/');
+}
+
+function randomFilter(random: () => number): string {
+  const depth = 1 + Math.floor(random() * 4);
+  const levels = Array.from({ length: depth }, () => (random() < 0.3 ? '+' : pick(random, WORDS)));
+  if (random() < 0.3) levels.push('#');
+  if (random() < 0.05) return '#';
+  const filter = levels.join('/');
+  if (random() < 0.1) return `$share/g${Math.floor(random() * 3)}/${filter}`;
+  return filter;
+}
+
+describe('Router.match', () => {
+  it('finds the handlers of matching filters only', () => {
+    const router = new Router<string>();
+    router.add('sensors/+/temperature', 'plus');
+    router.add('sensors/#', 'hash');
+    router.add('sensors/kitchen/temperature', 'exact');
+    router.add('other/#', 'other');
+    expect(router.match('sensors/kitchen/temperature')).toEqual(['plus', 'hash', 'exact']);
+    expect(router.match('sensors/kitchen/humidity')).toEqual(['hash']);
+    expect(router.match('sensors')).toEqual(['hash']);
+    expect(router.match('nothing/here')).toEqual([]);
+  });
+
+  it('returns handlers in the overall order of add() calls, not by filter shape', () => {
+    const router = new Router<number>();
+    router.add('a/b', 1);
+    router.add('#', 2);
+    router.add('+/b', 3);
+    router.add('a/#', 4);
+    router.add('a/+', 5);
+    router.add('a/b', 6);
+    expect(router.match('a/b')).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('keeps two entries when the same handler is added twice to one filter', () => {
+    const router = new Router<string>();
+    const r1 = router.add('a', 'h');
+    router.add('a', 'h');
+    expect(router.match('a')).toEqual(['h', 'h']);
+    expect(router.size).toBe(2);
+    r1();
+    expect(router.match('a')).toEqual(['h']);
+    expect(router.size).toBe(1);
+  });
+
+  it('does not let wildcard filters see $-topics, but lets $-filters see them', () => {
+    const router = new Router<string>();
+    router.add('#', 'all');
+    router.add('+/uptime', 'plus');
+    router.add('$SYS/#', 'sys');
+    router.add('$share/g/#', 'shared-all');
+    expect(router.match('$SYS/uptime')).toEqual(['sys']);
+    expect(router.match('app/uptime')).toEqual(['all', 'plus', 'shared-all']);
+  });
+
+  it('matches shared subscriptions with the $share/<group>/ prefix ignored', () => {
+    const router = new Router<string>();
+    router.add('$share/workers/jobs/+', 'shared');
+    router.add('$queue/jobs/#', 'queue');
+    expect(router.match('jobs/1')).toEqual(['shared', 'queue']);
+    expect(router.match('$share/workers/jobs/1')).toEqual([]);
+  });
+
+  it('handles empty levels', () => {
+    const router = new Router<string>();
+    router.add('a//b', 'double');
+    router.add('/+', 'leading');
+    router.add('+/+', 'two');
+    router.add('a/+/b', 'middle');
+    expect(router.match('a//b')).toEqual(['double', 'middle']);
+    expect(router.match('/x')).toEqual(['leading', 'two']);
+    expect(router.match('/')).toEqual(['leading', 'two']);
+  });
+
+  it("matches the parent level with 'a/#'", () => {
+    const router = new Router<string>();
+    router.add('a/#', 'h');
+    router.add('sport/tennis/+', 'never');
+    expect(router.match('a')).toEqual(['h']);
+    expect(router.match('sport/tennis')).toEqual([]);
+  });
+
+  it("does not treat a topic level spelt '+' or '#' as a wildcard subscription", () => {
+    const router = new Router<string>();
+    router.add('a/b', 'literal');
+    expect(router.match('a/+')).toEqual([]);
+    expect(router.match('#')).toEqual([]);
+  });
+
+  it('returns an empty array when nothing is registered', () => {
+    expect(new Router<string>().match('a')).toEqual([]);
+  });
+
+  it('agrees with matchTopic on thousands of random filters and topics', () => {
+    const random = mulberry32(12345);
+    for (let round = 0; round < 20; round++) {
+      const router = new Router<number>();
+      const filters = Array.from({ length: 100 }, () => randomFilter(random));
+      filters.forEach((filter, i) => router.add(filter, i));
+      for (let i = 0; i < 200; i++) {
+        const topic = randomTopic(random);
+        const expected = filters.flatMap((filter, index) => (matchTopic(filter, topic) ? [index] : []));
+        expect(router.match(topic), `${topic} in round ${round}`).toEqual(expected);
+      }
+    }
+  });
+
+  it('stays consistent with matchTopic while filters are added and removed at random', () => {
+    const random = mulberry32(777);
+    const router = new Router<number>();
+    const live = new Map<number, { filter: string; remove: () => void }>();
+    let next = 0;
+    for (let step = 0; step < 5_000; step++) {
+      if (live.size > 0 && random() < 0.45) {
+        const ids = [...live.keys()];
+        const id = pick(random, ids);
+        live.get(id)!.remove();
+        live.delete(id);
+      } else {
+        const filter = randomFilter(random);
+        live.set(next, { filter, remove: router.add(filter, next) });
+        next++;
+      }
+      if (step % 10 === 0) {
+        const topic = randomTopic(random);
+        const expected = [...live.entries()].filter(([, v]) => matchTopic(v.filter, topic)).map(([id]) => id);
+        expect(router.match(topic)).toEqual(expected);
+        expect(router.size).toBe(live.size);
+      }
+    }
+    for (const { remove } of live.values()) remove();
+    expect(router.size).toBe(0);
+    expect(router.nodeCount).toBe(0);
+  });
+});
+
+describe('Router.matchFilters', () => {
+  it('returns each matching filter once, as it was passed to add()', () => {
+    const router = new Router<string>();
+    router.add('a/+', 'h1');
+    router.add('$share/g/a/#', 'h2');
+    router.add('a/+', 'h3');
+    router.add('b', 'h4');
+    expect(router.matchFilters('a/x')).toEqual(['a/+', '$share/g/a/#']);
+    expect(router.matchFilters('b')).toEqual(['b']);
+    expect(router.matchFilters('c')).toEqual([]);
+  });
+});
+
+describe('Router removal', () => {
+  it('removes only its own entry and is idempotent', () => {
+    const router = new Router<string>();
+    const remove = router.add('a', 'x');
+    router.add('a', 'y');
+    remove();
+    remove();
+    expect(router.match('a')).toEqual(['y']);
+    expect(router.size).toBe(1);
+  });
+
+  it('prunes empty trie nodes so the router returns to its empty shape', () => {
+    const router = new Router<string>();
+    const removes = ['a/b/c', 'a/+/c', 'a/#', '#', '+', 'x//y', '$share/g/q/#'].map((f) => router.add(f, f));
+    // a, a/b, a/b/c, a/+, a/+/c, a/#, #, +, x, x/'', x//y, q, q/#
+    expect(router.nodeCount).toBe(13);
+    removes[0]!();
+    expect(router.nodeCount).toBe(11); // a/b/c and the now childless a/b went; a stays
+    for (const remove of removes.slice(1)) remove();
+    expect(router.size).toBe(0);
+    expect(router.nodeCount).toBe(0);
+    expect(router.match('a/b/c')).toEqual([]);
+  });
+
+  it('keeps sibling filters working after a neighbour is pruned', () => {
+    const router = new Router<string>();
+    const remove = router.add('a/b/c', 'deep');
+    router.add('a/b', 'shallow');
+    router.add('a/b/#', 'hash');
+    expect(router.nodeCount).toBe(4); // a, a/b, a/b/c, a/b/#
+    remove();
+    expect(router.nodeCount).toBe(3);
+    expect(router.match('a/b')).toEqual(['shallow', 'hash']);
+    expect(router.match('a/b/c')).toEqual(['hash']);
+  });
+
+  it('allows a filter to be added again after it was removed', () => {
+    const router = new Router<string>();
+    router.add('a/b', 'first')();
+    router.add('a/b', 'second');
+    expect(router.match('a/b')).toEqual(['second']);
+  });
+
+  it('clear() drops everything and makes earlier remove functions no-ops', () => {
+    const router = new Router<string>();
+    const oldRemove = router.add('a', 'old');
+    router.clear();
+    expect(router.size).toBe(0);
+    expect(router.match('a')).toEqual([]);
+    router.add('a', 'new');
+    oldRemove();
+    expect(router.size).toBe(1);
+    expect(router.match('a')).toEqual(['new']);
+  });
+});
+
+describe('Router scale', () => {
+  it('matches 20k topics against 10,000 live filters without scanning them all', () => {
+    const router = new Router<number>();
+    for (let i = 0; i < 10_000; i++) router.add(`devices/${i}/+/state`, i);
+    router.add('devices/#', -1);
+    const start = performance.now();
+    for (let i = 0; i < 20_000; i++) {
+      const handlers = router.match(`devices/${i % 10_000}/x/state`);
+      if (handlers.length !== 2) throw new Error(`unexpected ${handlers.length} handlers`);
+    }
+    // A linear scan would test 200 million filters here (tens of seconds);
+    // the trie does ~100k node visits. The bound is generous on purpose.
+    expect(performance.now() - start).toBeLessThan(2_000);
+  });
+});
