@@ -1,0 +1,168 @@
+/**
+ * What happens when a publish does not fit in a full queue:
+ * - `'drop-oldest'`: evict the oldest queued publishes to make room (freshest data wins);
+ * - `'drop-newest'`: refuse the new publish and keep what is queued;
+ * - `'reject'`: refuse the new publish (the client rejects it with `QUEUE_FULL`).
+ */
+export type OverflowPolicy = 'drop-oldest' | 'drop-newest' | 'reject';
+
+/** Bounds of the offline queue, in their normalised shape. */
+export interface QueueLimits {
+  /** Most publishes held at once. */
+  maxMessages: number;
+  /** Most payload bytes held at once; a single larger publish is never queued. */
+  maxBytes: number;
+  overflow: OverflowPolicy;
+}
+
+/** Outcome of {@link OfflineQueue.push}. */
+export interface PushResult<T> {
+  /** The new item is in the queue. */
+  accepted: boolean;
+  /** Items that left because of this push: evicted old ones, or the new item itself if refused. */
+  dropped: T[];
+}
+
+/** Past this many consumed slots, the backing arrays are compacted. */
+const COMPACT_AFTER = 1024;
+
+/**
+ * Bounded FIFO for publishes made while not connected, limited by count and
+ * by bytes. Pure bookkeeping: it never resolves or rejects anything, it tells
+ * the caller what was dropped so the caller can settle those promises.
+ *
+ * `shift()` is O(1) amortised: consumed slots are skipped with a head index
+ * and compacted in bulk, instead of `Array.prototype.shift` moving every item.
+ *
+ * @example
+ * ```ts
+ * const queue = new OfflineQueue<Pending>({ maxMessages: 1000, maxBytes: 1 << 20, overflow: 'drop-oldest' });
+ * const { accepted, dropped } = queue.push(pending, pending.payload.byteLength);
+ * for (const old of dropped) old.reject(queueFullError());
+ * ```
+ */
+export class OfflineQueue<T> {
+  readonly #limits: QueueLimits;
+  #items: T[] = [];
+  #sizes: number[] = [];
+  #head = 0;
+  #bytes = 0;
+
+  constructor(limits: QueueLimits) {
+    this.#limits = { ...limits };
+  }
+
+  /** Number of queued items. */
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  /** Sum of the byte sizes of queued items. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /** The limits this queue enforces (a copy). */
+  get limits(): QueueLimits {
+    return { ...this.#limits };
+  }
+
+  /**
+   * Appends `item`, which weighs `bytes`, applying the overflow policy when it
+   * does not fit. An item heavier than `maxBytes` on its own is never accepted,
+   * whatever the policy, since evicting everything still would not make room.
+   *
+   * @throws RangeError if `bytes` is negative or not finite (a bug in the caller).
+   */
+  push(item: T, bytes: number): PushResult<T> {
+    checkBytes(bytes);
+    const { maxMessages, maxBytes, overflow } = this.#limits;
+    if (bytes > maxBytes || maxMessages < 1) return { accepted: false, dropped: [item] };
+    const dropped: T[] = [];
+    if (!this.#fits(bytes)) {
+      if (overflow !== 'drop-oldest') return { accepted: false, dropped: [item] };
+      while (!this.#fits(bytes)) dropped.push(this.shift() as T);
+    }
+    this.#items.push(item);
+    this.#sizes.push(bytes);
+    this.#bytes += bytes;
+    return { accepted: true, dropped };
+  }
+
+  /** Removes and returns the oldest item. */
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head] as T;
+    this.#bytes -= this.#sizes[this.#head]!;
+    // Release the reference now so a consumed payload can be garbage collected before compaction.
+    (this.#items as (T | undefined)[])[this.#head] = undefined;
+    this.#head++;
+    this.#compact();
+    return item;
+  }
+
+  /**
+   * Puts `item` back at the head, e.g. when a flush is interrupted by a
+   * connection drop. Ignores the limits: the item was already accepted once,
+   * and losing it here would lose data the user was promised.
+   */
+  unshift(item: T, bytes: number): void {
+    checkBytes(bytes);
+    if (this.#head > 0) {
+      this.#head--;
+      this.#items[this.#head] = item;
+      this.#sizes[this.#head] = bytes;
+    } else {
+      this.#items.unshift(item);
+      this.#sizes.unshift(bytes);
+    }
+    this.#bytes += bytes;
+  }
+
+  /** The oldest item, without removing it. */
+  peek(): T | undefined {
+    return this.#head < this.#items.length ? (this.#items[this.#head] as T) : undefined;
+  }
+
+  /** Removes the first queued occurrence of `item` (e.g. its publish was aborted). */
+  remove(item: T): boolean {
+    const index = this.#items.indexOf(item, this.#head);
+    if (index < 0) return false;
+    this.#bytes -= this.#sizes[index]!;
+    this.#items.splice(index, 1);
+    this.#sizes.splice(index, 1);
+    return true;
+  }
+
+  /** Removes and returns every item, oldest first. */
+  drain(): T[] {
+    const items = this.#items.slice(this.#head);
+    this.#items = [];
+    this.#sizes = [];
+    this.#head = 0;
+    this.#bytes = 0;
+    return items;
+  }
+
+  #fits(bytes: number): boolean {
+    return this.size + 1 <= this.#limits.maxMessages && this.#bytes + bytes <= this.#limits.maxBytes;
+  }
+
+  #compact(): void {
+    if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#sizes = [];
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AFTER && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#sizes = this.#sizes.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+}
+
+function checkBytes(bytes: number): void {
+  if (!(bytes >= 0) || !Number.isFinite(bytes)) {
+    throw new RangeError(`OfflineQueue: bytes must be a finite number >= 0, got ${bytes}`);
+  }
+}
