@@ -30,6 +30,8 @@ export interface StateInfo {
  * - A retry inside one attempt (protocol 5 -> 4 fallback, next URL of a list
  *   tried at once) stays in `connecting`: self-transitions are illegal so that
  *   every `state` event really is a change.
+ * - `connect()` while the browser reports offline goes straight from `idle`
+ *   (or `failed`) to `offline`: no attempt is made that is bound to fail.
  * - `idle` queues publishes: publishing before `connect()` is allowed.
  * - `failed` rejects publishes (the client gave up) but `connect()` may leave it.
  */
@@ -41,7 +43,7 @@ export const STATE_TABLE: {
     queuesPublishes: true,
     sendsDirectly: false,
     attempts: false,
-    next: ['connecting', 'closed'],
+    next: ['connecting', 'offline', 'closed'],
   },
   connecting: {
     terminal: false,
@@ -76,7 +78,7 @@ export const STATE_TABLE: {
     queuesPublishes: false,
     sendsDirectly: false,
     attempts: false,
-    next: ['connecting', 'closed'],
+    next: ['connecting', 'offline', 'closed'],
   },
   closed: {
     terminal: true,

@@ -22,12 +22,12 @@ const ALL: ConnectionState[] = ['idle', 'connecting', 'connected', 'reconnecting
 
 /** The lifecycle from API.md, written out independently of the table under test. */
 const EXPECTED: Record<ConnectionState, ConnectionState[]> = {
-  idle: ['connecting', 'closed'],
+  idle: ['connecting', 'offline', 'closed'],
   connecting: ['connected', 'reconnecting', 'offline', 'failed', 'closed'],
   connected: ['reconnecting', 'connecting', 'offline', 'failed', 'closed'],
   reconnecting: ['connecting', 'offline', 'failed', 'closed'],
   offline: ['connecting', 'reconnecting', 'failed', 'closed'],
-  failed: ['connecting', 'closed'],
+  failed: ['connecting', 'offline', 'closed'],
   closed: [],
 };
 
@@ -85,8 +85,8 @@ describe('STATE_TABLE', () => {
     for (const s of ALL) if (s !== 'closed') expect(canTransition(s, 'closed')).toBe(true);
   });
 
-  it('leaves failed only through connecting or closed', () => {
-    expect([...STATE_TABLE.failed.next].sort()).toEqual(['closed', 'connecting']);
+  it('leaves failed only through connect() (connecting, or offline when the browser is offline) or close()', () => {
+    expect([...STATE_TABLE.failed.next].sort()).toEqual(['closed', 'connecting', 'offline']);
   });
 });
 
