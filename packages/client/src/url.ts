@@ -1,0 +1,247 @@
+import { ErrorCode, WebMqttError } from './errors';
+
+const EXAMPLE_URL = 'wss://broker.example.com:8085/mqtt';
+
+/** Schemes of native MQTT clients, which a browser cannot open. */
+const NATIVE_MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'mqtt+ssl:'];
+
+/** Query parameter names whose values are credentials (compared lowercased). */
+const SECRET_PARAMS = [
+  'access_token',
+  'id_token',
+  'refresh_token',
+  'token',
+  'password',
+  'passwd',
+  'pwd',
+  'auth',
+  'authorization',
+  'jwt',
+  'key',
+  'apikey',
+  'api_key',
+  'api-key',
+  'secret',
+  'client_secret',
+  'signature',
+  'sig',
+];
+
+/**
+ * Whether `hostname` (as in `URL.hostname`) is this machine: `localhost`,
+ * `*.localhost`, `127.0.0.0/8`, or `::1` (bracketed or not, and as an
+ * IPv4-mapped `::ffff:127.x.x.x`). Used to allow `ws://` with a token for
+ * local development only, since no network sees loopback traffic.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  if (typeof hostname !== 'string') return false;
+  let host = hostname.toLowerCase();
+  if (host.endsWith('.')) host = host.slice(0, -1); // 'localhost.' is the same name, fully qualified
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isLoopbackIPv4(host)) return true;
+  if (host.includes(':')) return isLoopbackIPv6(host);
+  return false;
+}
+
+function isLoopbackIPv4(host: string): boolean {
+  const parts = host.split('.');
+  return (
+    parts.length === 4 &&
+    parts[0] === '127' &&
+    parts.every((part) => /^(0|[1-9]\d{0,2})$/.test(part) && Number(part) <= 255)
+  );
+}
+
+function isLoopbackIPv6(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  let normalised: string;
+  try {
+    // The URL parser spells IPv6 canonically (zero compression, hex mapped IPv4), which is all we compare against.
+    normalised = new URL(`http://[${bare}]/`).hostname;
+  } catch {
+    return false;
+  }
+  if (normalised === '[::1]') return true;
+  // ::ffff:127.0.0.0/104, written by the parser as ::ffff:7fxx:xxxx
+  return /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(normalised);
+}
+
+function invalidUrl(message: string): WebMqttError {
+  return new WebMqttError(ErrorCode.INVALID_OPTIONS, message, { field: 'url', retryable: false });
+}
+
+/**
+ * A raw string that may not parse as a URL, shown without anything that could
+ * be a credential: the userinfo and the query and fragment are cut.
+ */
+function describeRaw(raw: string): string {
+  let text = raw.trim();
+  const cut = text.search(/[?#]/);
+  if (cut >= 0) text = `${text.slice(0, cut)}?…`;
+  const at = text.lastIndexOf('@');
+  if (at >= 0) {
+    // Unparseable, so the authority cannot be told apart reliably: hide everything up to the last '@'.
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0] ?? '';
+    text = `${scheme}REDACTED${text.slice(at)}`;
+  }
+  if (text.length > 100) text = `${text.slice(0, 100)}…`;
+  return JSON.stringify(text);
+}
+
+/**
+ * Parses a broker URL and checks that a browser can open a WebSocket to it:
+ * `ws:` or `wss:`, a host, a usable port, no fragment. Returns the parsed `URL`,
+ * or a `WebMqttError` (`INVALID_OPTIONS`, field `'url'`) whose message says
+ * what to write instead. Credentials in the URL never appear in the message.
+ *
+ * @example
+ * ```ts
+ * const url = parseBrokerUrl('wss://broker.example.com:8085/mqtt');
+ * if (url instanceof WebMqttError) throw url;
+ * ```
+ */
+export function parseBrokerUrl(raw: string): URL | WebMqttError {
+  if (typeof raw !== 'string') {
+    return invalidUrl(`The broker URL must be a string such as "${EXAMPLE_URL}", got ${raw === null ? 'null' : typeof raw}.`);
+  }
+  if (raw.trim().length === 0) {
+    return invalidUrl(`The broker URL is empty; pass a ws:// or wss:// URL such as "${EXAMPLE_URL}".`);
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    const port = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*:(\d+)(?:[/?#]|$)/i.exec(raw.trim())?.[1];
+    const hint = !/^[a-z][a-z0-9+.-]*:/i.test(raw.trim())
+      ? ' (it needs a scheme: ws:// or wss://)'
+      : port !== undefined && Number(port) > 65_535
+        ? ` (port ${port} is out of range: 1-65535)`
+        : '';
+    return invalidUrl(
+      `The broker URL ${describeRaw(raw)} is not a valid absolute URL${hint}; use a URL such as "${EXAMPLE_URL}".`,
+    );
+  }
+  const shown = JSON.stringify(redactUrl(url.href));
+  if (NATIVE_MQTT_SCHEMES.includes(url.protocol)) {
+    return invalidUrl(
+      `The broker URL ${shown} uses ${url.protocol}//, which browsers cannot open: they reach MQTT only over WebSocket. ` +
+        `Use ws:// or wss:// and the broker's WebSocket port and path, e.g. "${EXAMPLE_URL}".`,
+    );
+  }
+  if (url.protocol === 'http:' || url.protocol === 'https:') {
+    const scheme = url.protocol === 'https:' ? 'wss' : 'ws';
+    return invalidUrl(
+      `The broker URL ${shown} uses ${url.protocol}//; MQTT runs over WebSocket, so use ${scheme}:// instead, e.g. "${EXAMPLE_URL}".`,
+    );
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
+    return invalidUrl(`The broker URL ${shown} uses ${url.protocol}//; use ws:// or wss://, e.g. "${EXAMPLE_URL}".`);
+  }
+  if (url.hostname.length === 0) {
+    return invalidUrl(`The broker URL ${shown} has no host; use a URL such as "${EXAMPLE_URL}".`);
+  }
+  if (url.port === '0') {
+    return invalidUrl(`The broker URL ${shown} has port 0, which cannot be connected to; use the broker's WebSocket port, e.g. "${EXAMPLE_URL}".`);
+  }
+  if (url.hash !== '' || raw.includes('#')) {
+    // WebSocket constructors in several browsers throw on a fragment; it would never reach the broker anyway.
+    return invalidUrl(`The broker URL ${shown} has a #fragment, which WebSocket does not allow; remove everything from '#'.`);
+  }
+  return url;
+}
+
+/**
+ * Returns `url` with query parameter `name` set to `value` (both
+ * percent-encoded). Any existing parameter of that name is replaced in place;
+ * the rest of the query and the fragment are kept byte for byte.
+ *
+ * @example
+ * ```ts
+ * withQueryParam('wss://b.example/mqtt?v=1#x', 'access_token', 'a b'); // 'wss://b.example/mqtt?v=1&access_token=a%20b#x'
+ * ```
+ */
+export function withQueryParam(url: string, name: string, value: string): string {
+  const hashAt = url.indexOf('#');
+  const hash = hashAt < 0 ? '' : url.slice(hashAt);
+  const beforeHash = hashAt < 0 ? url : url.slice(0, hashAt);
+  const queryAt = beforeHash.indexOf('?');
+  const base = queryAt < 0 ? beforeHash : beforeHash.slice(0, queryAt);
+  const query = queryAt < 0 ? '' : beforeHash.slice(queryAt + 1);
+  const pair = `${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
+  const parts: string[] = [];
+  let replaced = false;
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    if (paramName(part) === name) {
+      if (!replaced) parts.push(pair);
+      replaced = true;
+    } else parts.push(part);
+  }
+  if (!replaced) parts.push(pair);
+  return `${base}?${parts.join('&')}${hash}`;
+}
+
+/** The decoded name of a `name=value` query part; the raw text if it is not valid percent-encoding. */
+function paramName(part: string): string {
+  const eq = part.indexOf('=');
+  const raw = (eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * `url` safe for logs, errors and events: the userinfo and the values of
+ * query (and fragment) parameters that look like credentials are replaced by
+ * `REDACTED`. Credential names are `access_token`, `token`, `password`,
+ * `auth`, `jwt`, `key`, `signature`, `x-amz-*` and similar, plus any name in
+ * `extra` (e.g. the configured `auth.queryParam`), case-insensitively.
+ * Works on strings that do not parse as URLs too.
+ *
+ * @example
+ * ```ts
+ * redactUrl('wss://user:pw@b.example/mqtt?access_token=eyJ...&v=1');
+ * // 'wss://REDACTED@b.example/mqtt?access_token=REDACTED&v=1'
+ * ```
+ */
+export function redactUrl(url: string, extra: readonly string[] = []): string {
+  if (typeof url !== 'string') return '';
+  const names = new Set(extra.map((name) => name.toLowerCase()));
+  const isSecret = (name: string): boolean => {
+    const lower = name.toLowerCase();
+    return (
+      names.has(lower) ||
+      SECRET_PARAMS.includes(lower) ||
+      lower.startsWith('x-amz-') ||
+      /(?:^|[_-])(?:token|secret|password)$/.test(lower)
+    );
+  };
+  const redactParams = (params: string): string =>
+    params
+      .split('&')
+      .map((part) => {
+        const eq = part.indexOf('=');
+        return eq >= 0 && isSecret(paramName(part)) ? `${part.slice(0, eq)}=REDACTED` : part;
+      })
+      .join('&');
+
+  const hashAt = url.indexOf('#');
+  let hash = hashAt < 0 ? '' : url.slice(hashAt + 1);
+  let rest = hashAt < 0 ? url : url.slice(0, hashAt);
+  const queryAt = rest.indexOf('?');
+  let query = queryAt < 0 ? undefined : rest.slice(queryAt + 1);
+  rest = queryAt < 0 ? rest : rest.slice(0, queryAt);
+
+  // Userinfo: everything before the last '@' of the authority (a password may itself contain '@').
+  const authority = /^([a-z][a-z0-9+.-]*:\/\/)([^/]*)/i.exec(rest);
+  if (authority) {
+    const at = authority[2]!.lastIndexOf('@');
+    if (at >= 0) rest = `${authority[1]}REDACTED${rest.slice(authority[1]!.length + at)}`;
+  }
+  if (query !== undefined) query = redactParams(query);
+  // OAuth implicit flow and similar put tokens in the fragment as parameters.
+  if (hash.includes('=')) hash = redactParams(hash);
+  return `${rest}${query === undefined ? '' : `?${query}`}${hashAt < 0 ? '' : `#${hash}`}`;
+}
