@@ -1,0 +1,1 @@
+window.sdkReady = typeof window.WebMqtt === "object";

@@ -1,0 +1,248 @@
+import { EventEmitter } from 'eventemitter3';
+import type { MqttClient } from 'mqtt';
+import { defaultBrowserSignals } from './browser-signals';
+import { systemClock } from './clock';
+import { Connection } from './connection';
+import { ErrorCode, WebMqttError, isWebMqttError } from './errors';
+import type { ClientEvents } from './events';
+import { silentLogger } from './logger';
+import { createMessage, type Message } from './message';
+import { messageStream, type MessagesOptions } from './message-stream';
+import { defaultMqttFactory } from './mqtt-factory';
+import { normalizeOptions, type ClientOptions, type NormalizedOptions } from './options';
+import { redactPacket } from './packet-trace';
+import { encodePayload } from './payload';
+import { Publisher, type PublishOptions } from './publisher';
+import { Requests, type RequestOptions, type Responder, type ResponderHandler } from './requests';
+import type { ConnectionState } from './state-machine';
+import { Subscriptions, type MessageHandler, type SubscribeOptions, type Subscription } from './subscriptions';
+import { validateTopicFilter, validateTopicName } from './topic';
+
+const QOS_VALUES: readonly unknown[] = [0, 1, 2];
+
+function reject<T>(error: WebMqttError): Promise<T> {
+  return Promise.reject(error);
+}
+
+/**
+ * An MQTT-over-WebSocket client with its own reconnect, token and queue layers.
+ * Create one with {@link createClient}.
+ */
+export class WebMqttClient {
+  private readonly emitter = new EventEmitter();
+  private readonly opts: NormalizedOptions;
+  private readonly connection: Connection;
+  private readonly publisher: Publisher;
+  private readonly subscriptions: Subscriptions;
+  private readonly requests: Requests;
+
+  constructor(options: ClientOptions) {
+    this.opts = normalizeOptions(options);
+    const logger = this.opts.logger ?? silentLogger;
+    this.publisher = new Publisher(this.opts.offlineQueue, (change) => this.emit('queue', change));
+    this.subscriptions = new Subscriptions((error, message) => {
+      this.emit('error', new WebMqttError(ErrorCode.HANDLER_FAILED, `A message handler for "${message.topic}" threw; the client goes on (see cause).`, { cause: error, retryable: false }));
+    });
+    this.connection = new Connection(
+      this.opts,
+      {
+        clock: this.opts.clock ?? systemClock,
+        factory: this.opts.mqttFactory ?? defaultMqttFactory,
+        signals: this.opts.browserSignals === undefined ? defaultBrowserSignals() : this.opts.browserSignals,
+        logger,
+      },
+      {
+        state: (change) => this.emit('state', change),
+        created: (mqtt) => this.attach(mqtt),
+        connected: (info) => {
+          const mqtt = this.connection.mqtt as MqttClient;
+          this.subscriptions.onConnected(mqtt, info.sessionPresent);
+          this.publisher.resume(mqtt, info.receiveMaximum);
+          this.emit('connect', { sessionPresent: info.sessionPresent });
+        },
+        disconnected: () => {
+          this.publisher.pause();
+          this.subscriptions.onDisconnected();
+        },
+        error: (error) => this.emit('error', error),
+        pause: () => this.publisher.pause(),
+        inFlight: () => this.publisher.inFlightCount,
+      },
+    );
+    this.requests = new Requests(this);
+  }
+
+  /** Where the client is in its life; see the `state` event. */
+  get state(): ConnectionState {
+    return this.connection.state;
+  }
+
+  /** The MQTT client identifier in use. */
+  get clientId(): string {
+    return this.opts.clientId;
+  }
+
+  /** The MQTT protocol version spoken (or to be tried next): 5, or 4 for 3.1.1. */
+  get protocolVersion(): 4 | 5 {
+    return this.connection.protocolVersion;
+  }
+
+  /** Messages accepted but not yet sent (offline queue plus flow control). */
+  get queued(): { size: number; bytes: number } {
+    return this.publisher.queued;
+  }
+
+  /**
+   * Listens to an event; returns a function that removes the listener.
+   * @example
+   * ```ts
+   * const off = client.on('message', (msg) => console.log(msg.topic, msg.text()));
+   * ```
+   */
+  on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
+    this.emitter.on(event, listener as (...args: unknown[]) => void);
+    return () => {
+      this.emitter.off(event, listener as (...args: unknown[]) => void);
+    };
+  }
+
+  /** Like {@link on}, for one call only. */
+  once<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
+    this.emitter.once(event, listener as (...args: unknown[]) => void);
+    return () => {
+      this.emitter.off(event, listener as (...args: unknown[]) => void);
+    };
+  }
+
+  /** Removes a listener added with {@link on}. */
+  off<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): void {
+    this.emitter.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  /** Opens the connection. Resolves on the first CONNACK; rejects with a WebMqttError when the client fails or is closed. */
+  connect(): Promise<void> {
+    return this.connection.connect();
+  }
+
+  /**
+   * Publishes a message. Resolves when the QoS flow completes (QoS 0: when written).
+   * While not connected the message waits in the offline queue and resolves after delivery.
+   */
+  publish(topic: string, payload: string | Uint8Array, options: PublishOptions = {}): Promise<void> {
+    const topicError = validateTopicName(topic);
+    if (topicError) return reject(topicError);
+    const bytes = encodePayload(payload);
+    if (bytes instanceof WebMqttError) return reject(bytes);
+    if (typeof options !== 'object' || options === null) return reject(optionError('publish options', 'an object such as { qos: 1 }'));
+    const qos = options.qos ?? 0;
+    if (!QOS_VALUES.includes(qos)) return reject(optionError('qos', '0, 1 or 2', qos));
+    if (options.retain !== undefined && typeof options.retain !== 'boolean') return reject(optionError('retain', 'true or false', options.retain));
+    const closed = this.rejectWhenUnusable();
+    if (closed) return reject(closed);
+    return new Promise<void>((resolve, rejectPublish) => {
+      this.publisher.submit({ topic, payload: bytes, qos, retain: options.retain ?? false, properties: options.properties, resolve, reject: rejectPublish });
+    });
+  }
+
+  /**
+   * Subscribes `handler` to `filter` (wildcards `+` and `#`). The handler gets only messages matching this filter.
+   * Several subscriptions to one filter share one SUBSCRIBE on the wire.
+   * @example
+   * ```ts
+   * const sub = await client.subscribe('sensors/+/temperature', (msg) => console.log(msg.json()), { qos: 1 });
+   * await sub.unsubscribe();
+   * ```
+   */
+  subscribe(filter: string, handler: MessageHandler, options: SubscribeOptions = {}): Promise<Subscription> {
+    const filterError = validateTopicFilter(filter);
+    if (filterError) return reject(filterError);
+    if (typeof handler !== 'function') return reject(optionError('handler', 'a function (message) => void', handler));
+    if (typeof options !== 'object' || options === null) return reject(optionError('subscribe options', 'an object such as { qos: 1 }'));
+    if (options.qos !== undefined && !QOS_VALUES.includes(options.qos)) return reject(optionError('qos', '0, 1 or 2', options.qos));
+    const closed = this.rejectWhenUnusable();
+    if (closed) return reject(closed);
+    return this.subscriptions.subscribe(filter, handler, options);
+  }
+
+  /**
+   * Messages matching `filter` as an async iterator; ends (and unsubscribes) on `break` or when `signal` aborts.
+   * @example
+   * ```ts
+   * for await (const msg of client.messages('sensors/#', { signal })) console.log(msg.topic);
+   * ```
+   */
+  messages(filter: string, options: MessagesOptions = {}): AsyncIterableIterator<Message> {
+    return messageStream((handler) => this.subscribe(filter, handler, options), options);
+  }
+
+  /** MQTT 5 request/response: publishes with a response topic and correlation data, resolves with the reply. */
+  request(topic: string, payload: string | Uint8Array, options: RequestOptions = {}): Promise<Message> {
+    return this.requests.request(topic, payload, options);
+  }
+
+  /** Answers requests on `filter`: the handler's return value is published to each request's response topic. */
+  respond(filter: string, handler: ResponderHandler, options: SubscribeOptions = {}): Promise<Responder> {
+    return this.requests.respond(filter, handler, options);
+  }
+
+  /** Sends DISCONNECT (no will), rejects whatever is still queued with CLIENT_CLOSED. Idempotent. */
+  async close(): Promise<void> {
+    if (this.connection.state === 'closed') return;
+    const error = new WebMqttError(ErrorCode.CLIENT_CLOSED, 'The client was closed before this completed.');
+    this.requests.rejectAll(error);
+    this.publisher.rejectAll(error);
+    this.subscriptions.rejectPending(error);
+    await this.connection.close();
+  }
+
+  /** Breaks the socket as a network failure would; the client then reconnects on its own (demo, tests). */
+  simulateConnectionLoss(): void {
+    this.connection.dropSocket();
+  }
+
+  private rejectWhenUnusable(): WebMqttError | undefined {
+    if (this.connection.state === 'closed') return new WebMqttError(ErrorCode.CLIENT_CLOSED, 'This client was closed; create a new one with createClient().');
+    return undefined;
+  }
+
+  private attach(mqtt: MqttClient): void {
+    mqtt.on('message', (topic, _payload, packet) => {
+      const message = createMessage(packet as never, topic);
+      this.subscriptions.dispatch(message);
+      this.emit('message', message);
+    });
+    const trace = (direction: 'in' | 'out') => (packet: unknown) => {
+      // Tracing costs a copy per packet: only when someone listens.
+      if (this.emitter.listenerCount('packet') === 0) return;
+      this.emit('packet', { direction, packet: redactPacket(packet as Record<string, unknown>) });
+    };
+    mqtt.on('packetsend', trace('out'));
+    mqtt.on('packetreceive', trace('in'));
+  }
+
+  private emit<E extends keyof ClientEvents>(event: E, payload: Parameters<ClientEvents[E]>[0]): void {
+    this.emitter.emit(event, payload);
+  }
+}
+
+function optionError(field: string, expected: string, got?: unknown): WebMqttError {
+  const shown = got === undefined ? '' : ` (got ${typeof got === 'object' ? JSON.stringify(got) : String(got)})`;
+  return new WebMqttError(ErrorCode.INVALID_OPTIONS, `"${field}" must be ${expected}${shown}.`, { field });
+}
+
+/**
+ * Creates a client. Options are validated here: a bad option throws a WebMqttError `INVALID_OPTIONS`
+ * naming it. Nothing is sent until `connect()`.
+ * @example
+ * ```ts
+ * const client = createClient({ url: 'wss://broker.example.com:8085/mqtt', auth: { token: () => getJwt() } });
+ * await client.connect();
+ * await client.subscribe('sensors/temperature', (msg) => console.log(msg.text()));
+ * await client.publish('sensors/temperature', 'Hello World', { qos: 1 });
+ * ```
+ */
+export function createClient(options: ClientOptions): WebMqttClient {
+  return new WebMqttClient(options);
+}
+
+export { isWebMqttError };

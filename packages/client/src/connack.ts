@@ -1,0 +1,52 @@
+import { ErrorCode, WebMqttError } from './errors';
+
+/** What a refusal means for the next attempt. */
+export type RefusalKind = 'auth' | 'protocol' | 'unavailable' | 'other';
+
+const V3_TEXT: Record<number, string> = {
+  1: 'unacceptable protocol version',
+  2: 'identifier rejected',
+  3: 'server unavailable',
+  4: 'bad username or password',
+  5: 'not authorized',
+};
+
+const V5_TEXT: Record<number, string> = {
+  0x80: 'unspecified error', 0x81: 'malformed packet', 0x82: 'protocol error', 0x83: 'implementation specific error',
+  0x84: 'unsupported protocol version', 0x85: 'client identifier not valid', 0x86: 'bad user name or password',
+  0x87: 'not authorized', 0x88: 'server unavailable', 0x89: 'server busy', 0x8a: 'banned',
+  0x8c: 'bad authentication method', 0x95: 'packet too large', 0x97: 'quota exceeded', 0x99: 'payload format invalid',
+  0x9a: 'retain not supported', 0x9b: 'QoS not supported', 0x9c: 'use another server', 0x9d: 'server moved',
+  0x9f: 'connection rate exceeded',
+};
+
+/** Classifies a CONNACK return code (3.1.1) or reason code (5). Pure. */
+export function classifyRefusal(code: number, protocolVersion: 4 | 5): RefusalKind {
+  if (protocolVersion === 5 ? code === 0x86 || code === 0x87 || code === 0x8c : code === 4 || code === 5) return 'auth';
+  if (code === 1 || code === 0x84) return 'protocol';
+  if (code === 3 || code === 0x88 || code === 0x89 || code === 0x9c || code === 0x9d || code === 0x9f) return 'unavailable';
+  return 'other';
+}
+
+/** Human text of a CONNACK / DISCONNECT code. */
+export function reasonText(code: number, protocolVersion: 4 | 5): string {
+  const text = protocolVersion === 5 ? V5_TEXT[code] ?? V3_TEXT[code] : V3_TEXT[code];
+  return text ?? `reason code 0x${code.toString(16)}`;
+}
+
+/** The typed error for a broker's refusal of a CONNECT. */
+export function refusalError(code: number, protocolVersion: 4 | 5): WebMqttError {
+  const kind = classifyRefusal(code, protocolVersion);
+  const text = reasonText(code, protocolVersion);
+  if (kind === 'auth') {
+    return new WebMqttError(ErrorCode.AUTH_FAILED, `The broker refused the credentials (${text}); check the token and where it is placed (auth.placement).`, {
+      reasonCode: code,
+      retryable: false,
+    });
+  }
+  return new WebMqttError(ErrorCode.CONNECTION_REFUSED, `The broker refused the connection (${text}).`, {
+    reasonCode: code,
+    // A rejected client id or a ban will not change by retrying.
+    retryable: !(code === 2 || code === 0x85 || code === 0x8a),
+  });
+}

@@ -1,0 +1,572 @@
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { backoffDelay, shouldResetAttempts } from './backoff';
+import type { BrowserSignal, BrowserSignals } from './browser-signals';
+import type { Clock, TimerHandle } from './clock';
+import { classifyRefusal, reasonText, refusalError } from './connack';
+import { ErrorCode, WebMqttError, toWebMqttError } from './errors';
+import type { StateChange } from './events';
+import type { Logger } from './logger';
+import type { MqttFactory } from './mqtt-factory';
+import type { NormalizedOptions, TokenReason } from './options';
+import { STATE_TABLE, transition, type ConnectionState } from './state-machine';
+import { applyToken, refreshDelay, resolveToken, type ResolvedToken } from './token-auth';
+import { isLoopbackHost, parseBrokerUrl, redactUrl } from './url';
+import { keepaliveTimer } from './keepalive-timer';
+
+/** What the connection tells the client that owns it. */
+export interface ConnectionHooks {
+  state(change: StateChange): void;
+  connected(info: ConnectedInfo): void;
+  /** The socket that was `connected` is gone (planned or not). */
+  disconnected(): void;
+  /** MQTT.js was created: the client attaches its message / packet listeners once. */
+  created(mqtt: MqttClient): void;
+  error(error: WebMqttError): void;
+  /** A planned reconnect begins: hold new publishes back. */
+  pause(): void;
+  /** QoS 1/2 publishes still waiting for their acknowledgement. */
+  inFlight(): number;
+}
+
+/** Facts from a CONNACK the publish and subscribe layers need. */
+export interface ConnectedInfo {
+  sessionPresent: boolean;
+  protocolVersion: 4 | 5;
+  /** The broker's Receive Maximum (MQTT 5), else 65535. */
+  receiveMaximum: number;
+  /** MQTT 5 CONNACK properties, when any. */
+  properties: Record<string, unknown> | undefined;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(error: WebMqttError): void;
+}
+
+/** A planned reconnect waits this long at most for in-flight QoS 1/2 to complete. */
+const DRAIN_LIMIT_MS = 5_000;
+const DRAIN_POLL_MS = 20;
+
+/**
+ * Owns the connection lifecycle: attempts, backoff, token fetching, protocol fallback,
+ * cluster rotation, browser signals and the state machine. One MQTT.js client for the
+ * whole life, run with `reconnectPeriod: 0` and reconnected by hand so its QoS 1/2
+ * stores survive drops.
+ */
+export class Connection {
+  state: ConnectionState = 'idle';
+  mqtt: MqttClient | undefined;
+  protocolVersion: 4 | 5;
+
+  private readonly opts: NormalizedOptions;
+  private readonly clock: Clock;
+  private readonly factory: MqttFactory;
+  private readonly signals: BrowserSignals | null;
+  private readonly hooks: ConnectionHooks;
+  private readonly log: Logger;
+
+  /** Consecutive failed attempts; drives the backoff. */
+  private failures = 0;
+  private lastDelay: number | undefined;
+  private authRejections = 0;
+  private nextReason: TokenReason = 'initial';
+  private urlIndex = 0;
+  private redirectUrl: string | undefined;
+  private connectedAt = 0;
+  /** Bumped for every attempt and on close: async results of older generations are ignored. */
+  private generation = 0;
+  private socketGeneration = 0;
+  private attemptError: WebMqttError | undefined;
+  private serverDisconnect: { reasonCode: number; serverReference?: string } | undefined;
+  private retryTimer: TimerHandle | undefined;
+  private connectTimer: TimerHandle | undefined;
+  private refreshTimer: TimerHandle | undefined;
+  private drainTimer: TimerHandle | undefined;
+  private token: ResolvedToken | undefined;
+  private waiters: Waiter[] = [];
+  private stopSignals: (() => void) | undefined;
+  private planned = false;
+  /** Set when the broker refused MQTT 5 on an 'auto' attempt. */
+  private fallbackToV4 = false;
+  /** 'auto' is trying 3.1.1 after an MQTT 5 attempt got no CONNACK. */
+  private tentativeV4 = false;
+  /** 'auto' settled on a version for the client's life. */
+  private protocolSettled = false;
+
+  constructor(opts: NormalizedOptions, deps: { clock: Clock; factory: MqttFactory; signals: BrowserSignals | null; logger: Logger }, hooks: ConnectionHooks) {
+    this.opts = opts;
+    this.clock = deps.clock;
+    this.factory = deps.factory;
+    this.signals = deps.signals;
+    this.log = deps.logger;
+    this.hooks = hooks;
+    this.protocolVersion = opts.protocolVersion === 4 ? 4 : 5;
+  }
+
+  /** Starts connecting (from idle or failed); resolves on CONNACK, rejects when the client fails or closes. */
+  connect(): Promise<void> {
+    if (this.state === 'closed') {
+      return Promise.reject(new WebMqttError(ErrorCode.CLIENT_CLOSED, 'This client was closed; create a new one with createClient().'));
+    }
+    if (this.state === 'connected') return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.state === 'idle' || this.state === 'failed') {
+      this.failures = 0;
+      this.authRejections = 0;
+      this.lastDelay = undefined;
+      this.nextReason = 'initial';
+      this.listenToBrowser();
+      if (this.signals && !this.signals.isOnline()) this.setState('offline');
+      else void this.attempt();
+    }
+    return done;
+  }
+
+  /** Ends everything: no timer, no listener, no socket left. Resolves once the DISCONNECT is out. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.generation++;
+    this.clearTimers();
+    this.stopSignals?.();
+    this.stopSignals = undefined;
+    const wasConnected = this.state === 'connected';
+    this.setState('closed');
+    this.settleWaiters(new WebMqttError(ErrorCode.CLIENT_CLOSED, 'The client was closed before it connected.'));
+    if (wasConnected) this.hooks.disconnected();
+    const mqtt = this.mqtt;
+    if (!mqtt) return;
+    mqtt.removeAllListeners();
+    // MQTT.js reports stream errors through 'error'; keep one listener so none is unhandled during teardown.
+    mqtt.on('error', () => {});
+    await new Promise<void>((resolve) => {
+      // A graceful DISCONNECT (no will) when connected; an abrupt end otherwise.
+      mqtt.end(!wasConnected, {}, () => resolve());
+      // end() never calls back when the stream was already gone.
+      this.clock.setTimeout(resolve, 1_000);
+    });
+  }
+
+  /** The browser (or the user) says: try now, forget the wait. */
+  retryNow(): void {
+    if (this.state !== 'reconnecting' && this.state !== 'offline') return;
+    this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.lastDelay = undefined;
+    void this.attempt();
+  }
+
+  /** Breaks the socket abruptly, as a network would (tests, demo). The usual reconnect follows. */
+  dropSocket(): void {
+    this.mqtt?.stream?.destroy();
+  }
+
+  private listenToBrowser(): void {
+    if (this.stopSignals || !this.signals || !this.opts.browserEvents) return;
+    this.stopSignals = this.signals.listen((signal) => this.onBrowserSignal(signal));
+  }
+
+  private onBrowserSignal(signal: BrowserSignal): void {
+    this.log.debug('browser signal', { signal });
+    if (signal === 'offline') {
+      if (this.state === 'connected') {
+        // Do not wait for the keepalive to notice: the socket is dead or about to be.
+        this.dropSocket();
+      } else if (this.state === 'reconnecting' || this.state === 'connecting') {
+        this.generation++;
+        this.clearAttemptTimers();
+        this.killSocket();
+        this.setState('offline');
+      }
+      return;
+    }
+    if (signal === 'hidden') return;
+    if (signal === 'online' || signal === 'visible' || signal === 'pageshow') {
+      if (this.state === 'connected' && signal !== 'online') {
+        // A socket that slept with the tab may be half-open: a ping now finds out within one keepalive.
+        this.pingSoon();
+        return;
+      }
+      this.retryNow();
+    }
+  }
+
+  private pingSoon(): void {
+    const mqtt = this.mqtt as unknown as { _sendPacket?: (packet: { cmd: string }) => void } | undefined;
+    try {
+      mqtt?._sendPacket?.({ cmd: 'pingreq' });
+    } catch {
+      this.dropSocket();
+    }
+  }
+
+  private async attempt(): Promise<void> {
+    const generation = ++this.generation;
+    this.clearAttemptTimers();
+    this.attemptError = undefined;
+    this.serverDisconnect = undefined;
+    const attemptNo = this.failures + 1;
+    if (this.state !== 'connecting') this.setState('connecting', { attempt: attemptNo });
+    let url: string;
+    let token: ResolvedToken | undefined;
+    try {
+      url = await this.nextUrl();
+      if (generation !== this.generation) return;
+      const auth = this.opts.auth;
+      if (auth) {
+        this.checkTransport(url);
+        token = await resolveToken(auth, { attempt: attemptNo, reason: this.nextReason }, this.clock);
+        if (generation !== this.generation) return;
+      }
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.attemptFailed(toWebMqttError(error, ErrorCode.CONNECTION_REFUSED));
+      return;
+    }
+    this.token = token;
+    this.open(url, token);
+  }
+
+  private async nextUrl(): Promise<string> {
+    if (this.redirectUrl) {
+      const url = this.redirectUrl;
+      this.redirectUrl = undefined;
+      return url;
+    }
+    const source = this.opts.url;
+    if (typeof source === 'function') {
+      let value: unknown;
+      try {
+        value = await source();
+      } catch (error) {
+        throw new WebMqttError(ErrorCode.CONNECTION_REFUSED, 'The url function failed; the next attempt will call it again (see cause).', { cause: error, field: 'url' });
+      }
+      const parsed = typeof value === 'string' ? parseBrokerUrl(value) : undefined;
+      if (!parsed || parsed instanceof WebMqttError) {
+        throw new WebMqttError(ErrorCode.INVALID_OPTIONS, `The url function must return a ws:// or wss:// URL (got ${typeof value === 'string' ? JSON.stringify(redactUrl(value)) : typeof value}).`, { field: 'url', retryable: false });
+      }
+      return value as string;
+    }
+    const url = source[this.urlIndex % source.length] as string;
+    this.urlIndex = (this.urlIndex + 1) % source.length;
+    return url;
+  }
+
+  private checkTransport(url: string): void {
+    const parsed = new URL(url);
+    if (parsed.protocol === 'ws:' && !this.opts.allowInsecureAuth && !isLoopbackHost(parsed.hostname)) {
+      throw new WebMqttError(
+        ErrorCode.INSECURE_TRANSPORT,
+        `Refusing to send a token over unencrypted ws:// to ${parsed.host}; use wss:// (or allowInsecureAuth: true for a trusted network).`,
+        { retryable: false, field: 'url' },
+      );
+    }
+  }
+
+  private mqttOptions(): IClientOptions {
+    const opts = this.opts;
+    const properties: Record<string, unknown> = { ...opts.properties };
+    if (opts.sessionExpiryInterval !== undefined) properties['sessionExpiryInterval'] = opts.sessionExpiryInterval;
+    const will = opts.will;
+    return {
+      clientId: opts.clientId,
+      clean: opts.clean,
+      keepalive: opts.keepalive,
+      protocolVersion: this.protocolVersion,
+      reconnectPeriod: 0,
+      // Our own timer decides; MQTT.js's fires later only as a backstop.
+      connectTimeout: opts.connectTimeoutMs + 5_000,
+      resubscribe: false,
+      queueQoSZero: false,
+      manualConnect: true,
+      // Keepalive timers: MQTT.js's worker timers survive background-tab throttling but a strict CSP forbids them.
+      timerVariant: keepaliveTimer(),
+      properties: Object.keys(properties).length > 0 ? (properties as IClientOptions['properties']) : undefined,
+      will: will
+        ? { topic: will.topic, payload: will.payload as never, qos: will.qos, retain: will.retain, properties: will.properties as never }
+        : undefined,
+      ...(opts.tls ? (opts.tls as IClientOptions) : {}),
+    };
+  }
+
+  private open(url: string, token: ResolvedToken | undefined): void {
+    const creds = applyToken(this.opts.auth, url, token?.token);
+    const socketGeneration = ++this.socketGeneration;
+    let mqtt = this.mqtt;
+    if (!mqtt) {
+      const options = this.mqttOptions();
+      options.transformWsUrl = () => this.currentUrl;
+      mqtt = this.factory(url, options);
+      this.mqtt = mqtt;
+      this.hooks.created(mqtt);
+      mqtt.on('connect', (packet) => this.onConnack(packet as unknown as Record<string, unknown>));
+      mqtt.on('error', (error) => this.onMqttError(error));
+      mqtt.on('disconnect', (packet) => {
+        this.serverDisconnect = {
+          reasonCode: packet.reasonCode ?? 0,
+          serverReference: packet.properties?.serverReference,
+        };
+      });
+    }
+    this.currentUrl = creds.url;
+    mqtt.options.username = creds.username;
+    mqtt.options.password = creds.password as never;
+    mqtt.options.protocolVersion = this.protocolVersion;
+    // MQTT.js fails in-flight QoS 1/2 publishes on a forced close when `clean && reconnectPeriod === 0`,
+    // believing no reconnect will follow. One will, so the clean flag is restored for the CONNECT only.
+    mqtt.options.clean = this.opts.clean;
+    if (socketGeneration === 1) mqtt.connect();
+    else mqtt.reconnect({ incomingStore: mqtt.incomingStore, outgoingStore: mqtt.outgoingStore });
+    mqtt.options.clean = false;
+    const stream = mqtt.stream as unknown as { once(event: string, fn: () => void): void } | undefined;
+    stream?.once('close', () => this.onSocketClosed(socketGeneration));
+    this.connectTimer = this.clock.setTimeout(() => {
+      this.connectTimer = undefined;
+      // Fail the attempt now: a browser may report the socket's close much later.
+      this.killSocket();
+      this.attemptFailed(new WebMqttError(ErrorCode.CONNECT_TIMEOUT, `No CONNACK within ${this.opts.connectTimeoutMs} ms from ${redactUrl(url, this.redactParams())}; check the URL and that the broker is up (connectTimeoutMs sets the limit).`));
+    }, this.opts.connectTimeoutMs);
+  }
+
+  private currentUrl = '';
+
+  private redactParams(): string[] {
+    return this.opts.auth ? [this.opts.auth.queryParam] : [];
+  }
+
+  /** Kills the current socket and makes its close event stale: the caller decides what happens next. */
+  private killSocket(): void {
+    this.socketGeneration++;
+    this.mqtt?.stream?.destroy();
+  }
+
+  private onMqttError(error: Error & { code?: number | string }): void {
+    if (typeof error.code === 'number' && this.state === 'connecting') {
+      if (this.opts.protocolVersion === 'auto' && this.protocolVersion === 5 && classifyRefusal(error.code, 5) === 'protocol') {
+        this.fallbackToV4 = true;
+      }
+      this.attemptError = refusalError(error.code, this.protocolVersion);
+      return;
+    }
+    this.attemptError ??= toWebMqttError(error, ErrorCode.CONNECTION_LOST);
+    this.log.debug('socket error', { message: error.message });
+  }
+
+  private onConnack(packet: Record<string, unknown>): void {
+    this.clock.clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    const properties = packet['properties'] as Record<string, unknown> | undefined;
+    this.authRejections = 0;
+    if (this.opts.protocolVersion === 'auto') {
+      this.protocolSettled = true;
+      this.tentativeV4 = false;
+    }
+    this.connectedAt = this.clock.now();
+    this.planned = false;
+    this.setState('connected');
+    const receiveMaximum = typeof properties?.['receiveMaximum'] === 'number' ? properties['receiveMaximum'] : 65_535;
+    this.hooks.connected({ sessionPresent: packet['sessionPresent'] === true, protocolVersion: this.protocolVersion, receiveMaximum, properties });
+    this.settleWaiters();
+    this.scheduleRefresh();
+  }
+
+  private onSocketClosed(socketGeneration: number): void {
+    if (socketGeneration !== this.socketGeneration || this.state === 'closed') return;
+    this.clock.clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    const server = this.serverDisconnect;
+    if (server?.serverReference) this.redirectUrl = this.resolveReference(server.serverReference);
+    if (this.state === 'connected') {
+      this.clock.clearTimeout(this.refreshTimer);
+      this.refreshTimer = undefined;
+      this.hooks.disconnected();
+      if (shouldResetAttempts(this.connectedAt, this.clock.now(), this.reconnectPolicyOrDefault())) {
+        this.failures = 0;
+        this.lastDelay = undefined;
+      }
+      if (this.planned) {
+        this.planned = false;
+        this.nextReason = 'expiring';
+        void this.attempt();
+        return;
+      }
+      const reason = server
+        ? new WebMqttError(ErrorCode.CONNECTION_LOST, `The broker closed the connection (${reasonText(server.reasonCode, this.protocolVersion)}).`, { reasonCode: server.reasonCode })
+        : this.attemptError ?? new WebMqttError(ErrorCode.CONNECTION_LOST, 'The connection to the broker was lost; reconnecting.');
+      this.nextReason = 'reconnect';
+      this.scheduleRetry(reason);
+      return;
+    }
+    if (this.state === 'connecting') {
+      this.attemptFailed(this.attemptError ?? new WebMqttError(ErrorCode.CONNECTION_REFUSED, `The connection closed before the broker answered; check the URL (${redactUrl(this.currentUrl, this.redactParams())}) and that the broker is up.`));
+    }
+  }
+
+  private resolveReference(reference: string): string | undefined {
+    // A Server Reference may be a bare host[:port]; keep the scheme and path we used.
+    const first = reference.split(/[\s,]+/)[0] ?? '';
+    try {
+      if (/^wss?:\/\//.test(first)) return first;
+      const current = new URL(this.currentUrl);
+      const next = new URL(`${current.protocol}//${first}${current.pathname}`);
+      return next.toString();
+    } catch {
+      return undefined;
+    }
+  }
+
+  private attemptFailed(error: WebMqttError): void {
+    this.clearAttemptTimers();
+    if (this.state === 'closed') return;
+    if (this.shouldTryV4(error)) {
+      // 3.1.1-only brokers answer an MQTT 5 CONNECT with return code 1 or (aedes) just close the socket.
+      // Try 3.1.1 at once; it is remembered only once a 3.1.1 CONNACK proves the broker speaks it.
+      this.fallbackToV4 = false;
+      this.tentativeV4 = true;
+      this.protocolVersion = 4;
+      this.log.info('no MQTT 5 CONNACK; trying MQTT 3.1.1');
+      void this.attempt();
+      return;
+    }
+    if (this.tentativeV4) {
+      // 3.1.1 failed too: the broker is unreachable rather than old. Start from MQTT 5 again next time.
+      this.tentativeV4 = false;
+      this.protocolVersion = 5;
+    }
+    if (error.code === ErrorCode.AUTH_FAILED && error.reasonCode !== undefined) {
+      this.authRejections++;
+      if (this.authRejections >= 2 || !this.opts.auth || typeof this.opts.auth.token === 'string') {
+        this.fail(error);
+        return;
+      }
+      this.nextReason = 'rejected';
+      this.setState('reconnecting', { reason: error, attempt: this.failures + 1, retryInMs: 0 });
+      void this.attempt();
+      return;
+    }
+    if (!error.retryable) {
+      this.fail(error);
+      return;
+    }
+    this.nextReason = 'reconnect';
+    this.scheduleRetry(error);
+  }
+
+  private shouldTryV4(error: WebMqttError): boolean {
+    if (this.opts.protocolVersion !== 'auto' || this.protocolSettled || this.protocolVersion !== 5) return false;
+    if (this.fallbackToV4) return true;
+    // Only a socket that closed before CONNACK: not a timeout, not a refusal of the credentials.
+    return error.code === ErrorCode.CONNECTION_REFUSED && error.reasonCode === undefined && error.field === undefined;
+  }
+
+  private reconnectPolicyOrDefault() {
+    return this.opts.reconnect || { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 'none' as const, maxAttempts: 0, resetAfterMs: 0 };
+  }
+
+  private scheduleRetry(reason: WebMqttError): void {
+    const policy = this.opts.reconnect;
+    if (!policy) {
+      this.fail(reason);
+      return;
+    }
+    if (this.signals && this.opts.browserEvents && !this.signals.isOnline()) {
+      this.setState('offline', { reason });
+      return;
+    }
+    this.failures++;
+    if (this.failures > policy.maxAttempts) {
+      this.fail(new WebMqttError(ErrorCode.RECONNECT_EXHAUSTED, `Gave up after ${policy.maxAttempts} attempts (reconnect.maxAttempts); call connect() to start again.`, { cause: reason, retryable: false }));
+      return;
+    }
+    const delay = backoffDelay(this.failures, policy, this.opts.random, this.lastDelay);
+    this.lastDelay = delay;
+    this.setState('reconnecting', { reason, attempt: this.failures, retryInMs: delay });
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.attempt();
+    }, delay);
+  }
+
+  private fail(reason: WebMqttError): void {
+    this.generation++;
+    this.clearTimers();
+    this.killSocket();
+    this.setState('failed', { reason });
+    if (this.waiters.length > 0) this.settleWaiters(reason);
+    else this.hooks.error(reason);
+  }
+
+  /** Token refresh before expiry: a planned reconnect once in-flight QoS 1/2 has completed. */
+  private scheduleRefresh(): void {
+    const auth = this.opts.auth;
+    if (!auth || !this.token) return;
+    const delay = refreshDelay(this.token, auth, this.clock.now());
+    if (delay === undefined) return;
+    this.refreshTimer = this.clock.setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.beginPlannedReconnect();
+    }, delay);
+  }
+
+  /** True while new publishes must wait: a planned reconnect is draining in-flight messages. */
+  get draining(): boolean {
+    return this.planned;
+  }
+
+  private beginPlannedReconnect(): void {
+    if (this.state !== 'connected') return;
+    this.planned = true;
+    this.hooks.pause();
+    const started = this.clock.now();
+    const check = (): void => {
+      this.drainTimer = undefined;
+      if (this.state !== 'connected' || !this.planned) return;
+      if (this.hooks.inFlight() > 0 && this.clock.now() - started < DRAIN_LIMIT_MS) {
+        this.drainTimer = this.clock.setTimeout(check, DRAIN_POLL_MS);
+        return;
+      }
+      this.log.info('token expiring: reconnecting with a fresh token');
+      // A normal DISCONNECT: the broker must not publish the will for a planned reconnect.
+      const mqtt = this.mqtt as unknown as { _sendPacket(p: unknown, cb: () => void): void; stream?: { destroy(): void } };
+      mqtt._sendPacket({ cmd: 'disconnect' }, () => mqtt.stream?.destroy());
+    };
+    check();
+  }
+
+  private setState(next: ConnectionState, extra: Omit<StateChange, 'previous' | 'current'> = {}): void {
+    const previous = this.state;
+    if (previous === next) return;
+    this.state = transition(previous, next);
+    this.log.debug('state', { previous, current: next, attempt: extra.attempt, retryInMs: extra.retryInMs, code: extra.reason?.code });
+    this.hooks.state({ previous, current: next, ...extra });
+    if (STATE_TABLE[next].terminal) this.stopTimersForTerminal();
+  }
+
+  private stopTimersForTerminal(): void {
+    this.clearTimers();
+  }
+
+  private settleWaiters(error?: WebMqttError): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) {
+      if (error) waiter.reject(error);
+      else waiter.resolve();
+    }
+  }
+
+  private clearAttemptTimers(): void {
+    this.clock.clearTimeout(this.retryTimer);
+    this.clock.clearTimeout(this.connectTimer);
+    this.retryTimer = undefined;
+    this.connectTimer = undefined;
+  }
+
+  private clearTimers(): void {
+    this.clearAttemptTimers();
+    this.clock.clearTimeout(this.refreshTimer);
+    this.clock.clearTimeout(this.drainTimer);
+    this.refreshTimer = undefined;
+    this.drainTimer = undefined;
+  }
+}
+

@@ -1,0 +1,193 @@
+import type { MqttClient } from 'mqtt';
+import { ErrorCode, WebMqttError } from './errors';
+import type { Message } from './message';
+import type { QoS } from './options';
+import { Router } from './router';
+import { SubscriptionRegistry } from './subscription-registry';
+
+/** Options of `client.subscribe()`. */
+export interface SubscribeOptions {
+  qos?: QoS;
+  /** MQTT 5 No Local: do not receive this client's own publishes. */
+  nl?: boolean;
+  /** MQTT 5 Retain As Published. */
+  rap?: boolean;
+  /** MQTT 5 Retain Handling: 0 send retained, 1 only for a new subscription, 2 never. */
+  rh?: 0 | 1 | 2;
+}
+
+/** A handler receives only messages matching its own filter. */
+export type MessageHandler = (message: Message) => void;
+
+/** What `subscribe()` resolves to. */
+export interface Subscription {
+  readonly filter: string;
+  /** Idempotent. The UNSUBSCRIBE goes out when the last subscription to this filter goes. */
+  unsubscribe(): Promise<void>;
+}
+
+interface WireOptions {
+  qos: QoS;
+  nl?: boolean;
+  rap?: boolean;
+  rh?: 0 | 1 | 2;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(error: WebMqttError): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: WebMqttError) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Callers may never await it (a second subscriber to the same filter): no unhandled rejection.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/**
+ * Subscriptions as the user sees them (many handlers per filter) mapped onto the wire
+ * (one SUBSCRIBE per filter, resent after a reconnect the broker did not keep).
+ */
+export class Subscriptions {
+  private readonly registry = new SubscriptionRegistry<WireOptions>((current, next) => next.qos > current.qos);
+  private readonly router = new Router<MessageHandler>();
+  /** Filters the broker holds in the current session. */
+  private readonly confirmed = new Set<string>();
+  /** A SUBSCRIBE not yet acknowledged, per filter. */
+  private readonly pending = new Map<string, Deferred>();
+  private mqtt: MqttClient | undefined;
+  private connected = false;
+
+  constructor(private readonly onHandlerError: (error: unknown, message: Message) => void) {}
+
+  async subscribe(filter: string, handler: MessageHandler, options: SubscribeOptions): Promise<Subscription> {
+    const wire: WireOptions = { qos: options.qos ?? 0 };
+    if (options.nl !== undefined) wire.nl = options.nl;
+    if (options.rap !== undefined) wire.rap = options.rap;
+    if (options.rh !== undefined) wire.rh = options.rh;
+    const { first, upgrade } = this.registry.acquire(filter, wire) as { first: boolean; upgrade?: boolean };
+    const removeRoute = this.router.add(filter, handler);
+    let done = false;
+    const subscription: Subscription = {
+      filter,
+      unsubscribe: async () => {
+        if (done) return;
+        done = true;
+        removeRoute();
+        if (this.registry.release(filter).last) await this.sendUnsubscribe(filter);
+      },
+    };
+    if (first || upgrade) {
+      this.confirmed.delete(filter);
+      const waiter = this.pending.get(filter) ?? deferred();
+      this.pending.set(filter, waiter);
+      if (this.connected) this.sendSubscribe([filter]);
+    }
+    const waiting = this.pending.get(filter);
+    if (waiting) {
+      try {
+        await waiting.promise;
+      } catch (error) {
+        done = true;
+        removeRoute();
+        throw error;
+      }
+    }
+    return subscription;
+  }
+
+  /** After CONNACK: send every live filter the broker does not hold, in one SUBSCRIBE. */
+  onConnected(mqtt: MqttClient, sessionPresent: boolean): void {
+    this.mqtt = mqtt;
+    this.connected = true;
+    if (!sessionPresent) this.confirmed.clear();
+    const missing = this.registry.entries().map((e) => e.filter).filter((f) => !this.confirmed.has(f));
+    if (missing.length > 0) this.sendSubscribe(missing);
+  }
+
+  onDisconnected(): void {
+    this.connected = false;
+  }
+
+  /** Every handler whose filter matches gets the message once. */
+  dispatch(message: Message): void {
+    for (const handler of this.router.match(message.topic)) {
+      try {
+        handler(message);
+      } catch (error) {
+        this.onHandlerError(error, message);
+      }
+    }
+  }
+
+  /** Live filters, for diagnostics and tests. */
+  filters(): string[] {
+    return this.registry.entries().map((e) => e.filter);
+  }
+
+  rejectPending(error: WebMqttError): void {
+    for (const [filter, waiter] of this.pending) {
+      this.pending.delete(filter);
+      waiter.reject(error);
+    }
+  }
+
+  private sendSubscribe(filters: string[]): void {
+    const mqtt = this.mqtt;
+    if (!mqtt) return;
+    const map: Record<string, WireOptions> = {};
+    for (const filter of filters) {
+      const entry = this.registry.entries().find((e) => e.filter === filter);
+      if (entry) map[filter] = entry.options;
+    }
+    mqtt.subscribe(map as never, (error, granted) => {
+      if (error && !granted) {
+        // The socket went away before the SUBACK: the filters stay pending and go out again after reconnect.
+        return;
+      }
+      for (const grant of granted ?? []) {
+        const waiter = this.pending.get(grant.topic);
+        const code = grant.qos as number;
+        if (code >= 0x80) {
+          this.pending.delete(grant.topic);
+          this.dropFilter(grant.topic);
+          waiter?.reject(new WebMqttError(
+            ErrorCode.SUBSCRIBE_REJECTED,
+            `The broker rejected the subscription to "${grant.topic}" (reason code 0x${code.toString(16)}); check the filter and this client's permissions.`,
+            { reasonCode: code, field: 'filter' },
+          ));
+          continue;
+        }
+        this.confirmed.add(grant.topic);
+        this.pending.delete(grant.topic);
+        waiter?.resolve();
+      }
+    });
+  }
+
+  /** A rejected filter is forgotten; each waiting subscriber removes its own route when its promise rejects. */
+  private dropFilter(filter: string): void {
+    while (this.registry.has(filter)) this.registry.release(filter);
+  }
+
+  private async sendUnsubscribe(filter: string): Promise<void> {
+    this.confirmed.delete(filter);
+    const waiter = this.pending.get(filter);
+    if (waiter) {
+      this.pending.delete(filter);
+      waiter.reject(new WebMqttError(ErrorCode.ABORTED, `The subscription to "${filter}" was removed before the broker confirmed it.`));
+    }
+    const mqtt = this.mqtt;
+    if (!mqtt || !this.connected) return;
+    await new Promise<void>((resolve) => {
+      mqtt.unsubscribe(filter, () => resolve());
+    });
+  }
+}

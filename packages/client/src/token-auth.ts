@@ -1,0 +1,115 @@
+import type { Clock } from './clock';
+import { ErrorCode, WebMqttError, isWebMqttError } from './errors';
+import { jwtExpiresAt } from './jwt';
+import type { NormalizedAuth, TokenReason } from './options';
+import { withQueryParam } from './url';
+
+/** A token ready to be sent, and when it stops being valid (ms since epoch), if known. */
+export interface ResolvedToken {
+  token: string;
+  expiresAt: number | undefined;
+}
+
+/** What a connection attempt sends: the URL to open and the CONNECT credentials. */
+export interface Credentials {
+  url: string;
+  username: string | undefined;
+  password: string | undefined;
+}
+
+function invalidToken(detail: string): WebMqttError {
+  return new WebMqttError(
+    ErrorCode.AUTH_FAILED,
+    `The token provider returned ${detail}. Return a non-empty string or { token, expiresAt }.`,
+    { retryable: true, field: 'auth.token' },
+  );
+}
+
+function toResolved(result: unknown): ResolvedToken {
+  if (typeof result === 'string') {
+    if (result.length === 0) throw invalidToken('an empty string');
+    return { token: result, expiresAt: jwtExpiresAt(result) };
+  }
+  if (typeof result === 'object' && result !== null && typeof (result as { token?: unknown }).token === 'string') {
+    const { token, expiresAt } = result as { token: string; expiresAt?: unknown };
+    if (token.length === 0) throw invalidToken('an empty token');
+    if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
+      throw invalidToken('an expiresAt that is not a number of ms since epoch');
+    }
+    return { token, expiresAt: expiresAt ?? jwtExpiresAt(token) };
+  }
+  const got = result === null ? 'null' : result === undefined ? 'undefined' : `a ${typeof result}`;
+  throw invalidToken(got);
+}
+
+/**
+ * Asks the configured token source for a token, bounded by `providerTimeoutMs`.
+ * A provider that throws, hangs or returns garbage becomes a retryable `AUTH_FAILED`
+ * with the original error as `cause` — a failed attempt, never a crash.
+ */
+export function resolveToken(
+  auth: NormalizedAuth,
+  context: { attempt: number; reason: TokenReason },
+  clock: Clock,
+): Promise<ResolvedToken> {
+  const source = auth.token;
+  if (typeof source === 'string') return Promise.resolve({ token: source, expiresAt: jwtExpiresAt(source) });
+  return new Promise<ResolvedToken>((resolve, reject) => {
+    let settled = false;
+    const timer = clock.setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      reject(new WebMqttError(
+        ErrorCode.AUTH_FAILED,
+        `The token provider did not answer within ${auth.providerTimeoutMs} ms; check the backend it calls (auth.providerTimeoutMs sets the limit).`,
+        { retryable: true, field: 'auth.token' },
+      ));
+    }, auth.providerTimeoutMs);
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timer);
+      fn();
+    };
+    let pending: unknown;
+    try {
+      pending = source({ ...context });
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    Promise.resolve(pending).then(
+      (value) => finish(() => {
+        try {
+          resolve(toResolved(value));
+        } catch (error) {
+          reject(error);
+        }
+      }),
+      (error: unknown) => finish(() => reject(isWebMqttError(error) ? error : new WebMqttError(
+        ErrorCode.AUTH_FAILED,
+        'The token provider failed; the next attempt will ask it again (see cause).',
+        { retryable: true, cause: error, field: 'auth.token' },
+      ))),
+    );
+  });
+}
+
+/** Puts the token where the broker expects it. */
+export function applyToken(auth: NormalizedAuth | undefined, url: string, token: string | undefined): Credentials {
+  if (!auth || token === undefined) return { url, username: undefined, password: undefined };
+  switch (auth.placement) {
+    case 'username':
+      return { url, username: token, password: undefined };
+    case 'query':
+      return { url: withQueryParam(url, auth.queryParam, token), username: auth.username, password: undefined };
+    default:
+      // MQTT 3.1.1 forbids a password without a username: send an empty one when none is configured.
+      return { url, username: auth.username ?? '', password: token };
+  }
+}
+
+/** When to fetch the next token (ms from now), or undefined when the token has no known expiry. */
+export function refreshDelay(token: ResolvedToken, auth: NormalizedAuth, now: number): number | undefined {
+  if (token.expiresAt === undefined || typeof auth.token === 'string') return undefined;
+  return Math.max(0, token.expiresAt - auth.refreshBeforeExpiryMs - now);
+}

@@ -1,0 +1,62 @@
+// One config, four artefacts of @webmqtt/client (see packages/client/package.json "exports"):
+//   dist/index.mjs            ESM for bundlers; mqtt and eventemitter3 stay external
+//   dist/webmqtt.browser.mjs  ESM with everything inside, for <script type="module"> from a CDN
+//   dist/webmqtt.umd(.min).js UMD with everything inside, global `WebMqtt`, for a plain <script> tag
+//   dist/index.d.ts           one rolled-up declaration file
+import { readFileSync } from 'node:fs';
+import typescript from '@rollup/plugin-typescript';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
+import terser from '@rollup/plugin-terser';
+import { dts } from 'rollup-plugin-dts';
+
+const pkgDir = 'packages/client';
+const pkg = JSON.parse(readFileSync(`${pkgDir}/package.json`, 'utf8'));
+const input = `${pkgDir}/src/index.ts`;
+const out = (file) => `${pkgDir}/dist/${file}`;
+const banner = `/*! ${pkg.name} v${pkg.version} | MIT */`;
+
+const ts = () =>
+  typescript({
+    tsconfig: `${pkgDir}/tsconfig.json`,
+    compilerOptions: { declaration: false, sourceMap: true, outDir: undefined, rootDir: undefined },
+    include: [`${pkgDir}/src/**/*.ts`],
+  });
+
+// MQTT.js's browser build is prebuilt ESM with a default export only; the browser condition selects it.
+const browserResolve = () => nodeResolve({ browser: true, exportConditions: ['browser', 'import', 'default'], preferBuiltins: false });
+
+const quiet = (warning, warn) => {
+  // The prebuilt MQTT.js bundle uses `this` at top level and eval-free code paths we do not control.
+  if (warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return;
+  warn(warning);
+};
+
+export default [
+  {
+    input,
+    external: ['mqtt', 'eventemitter3'],
+    plugins: [ts()],
+    output: [
+      { file: out('index.mjs'), format: 'es', sourcemap: true, banner },
+      { file: out('index.cjs'), format: 'cjs', sourcemap: true, banner, exports: 'named', interop: 'auto' },
+    ],
+    onwarn: quiet,
+  },
+  {
+    input,
+    plugins: [browserResolve(), commonjs(), ts()],
+    output: [
+      { file: out('webmqtt.browser.mjs'), format: 'es', sourcemap: true, banner, plugins: [terser({ format: { comments: /^!/ } })] },
+      { file: out('webmqtt.umd.js'), format: 'umd', name: 'WebMqtt', sourcemap: true, banner, exports: 'named' },
+      { file: out('webmqtt.umd.min.js'), format: 'umd', name: 'WebMqtt', sourcemap: true, banner, exports: 'named', plugins: [terser({ format: { comments: /^!/ } })] },
+    ],
+    onwarn: quiet,
+  },
+  {
+    input,
+    external: ['mqtt', 'eventemitter3'],
+    plugins: [dts({ tsconfig: `${pkgDir}/tsconfig.json` })],
+    output: [{ file: out('index.d.ts'), format: 'es' }, { file: out('index.d.cts'), format: 'es' }],
+  },
+];
