@@ -1,0 +1,12 @@
+export { startBroker } from './broker.js';
+export type { Broker, BrokerState, BrokerUrls, IssueTokenOptions } from './broker.js';
+export type { BrokerOptions, TlsOptions } from './options.js';
+export { DEFAULTS } from './options.js';
+export type { AuthOptions, JwtOptions } from './auth.js';
+export type { Logger } from './logger.js';
+export { BrokerError, BrokerErrorCode, isBrokerError } from './errors.js';
+export type { BrokerErrorDetails } from './errors.js';
+export { issueDevToken, generateSecret } from './tokens.js';
+export type { DevTokenOptions } from './tokens.js';
+export { loadOrCreateDevCertificate, defaultCertDir } from './tls-cert.js';
+export type { DevCertificate, DevCertificateOptions } from './tls-cert.js';
