@@ -230,17 +230,15 @@ describe('Router removal', () => {
 });
 
 describe('Router scale', () => {
-  it('matches 20k topics against 10,000 live filters without scanning them all', () => {
+  // Speed is measured in the router benchmark (npm run bench), never asserted against the wall clock here.
+  it('matches 20k topics against 10,000 live filters, each to exactly its own filter and the catch-all', () => {
     const router = new Router<number>();
     for (let i = 0; i < 10_000; i++) router.add(`devices/${i}/+/state`, i);
     router.add('devices/#', -1);
-    const start = performance.now();
     for (let i = 0; i < 20_000; i++) {
       const handlers = router.match(`devices/${i % 10_000}/x/state`);
       if (handlers.length !== 2) throw new Error(`unexpected ${handlers.length} handlers`);
     }
-    // A linear scan would test 200 million filters here (tens of seconds);
-    // the trie does ~100k node visits. The bound is generous on purpose.
-    expect(performance.now() - start).toBeLessThan(2_000);
+    expect(router.match('devices/42/x/state')).toEqual([42, -1]);
   });
 });
