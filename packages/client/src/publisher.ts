@@ -39,6 +39,8 @@ export class Publisher {
   private mqtt: MqttClient | undefined;
   private open = false;
   private pumping = false;
+  /** The size last reported in a `queue` event. */
+  private announced = 0;
 
   constructor(limits: QueueLimits | false, private readonly onQueue: (change: QueueChange) => void) {
     this.offline = limits ? new OfflineQueue<PendingPublish>(limits) : undefined;
@@ -126,6 +128,8 @@ export class Publisher {
         this.waiting = this.waiting.slice(this.waitingHead);
         this.waitingHead = 0;
       }
+      // Tell listeners once the backlog they were told about has gone out (not on every message).
+      if (this.announced > 0 && this.waitingHead === this.waiting.length && (this.offline?.size ?? 0) === 0) this.emitQueue();
     } finally {
       this.pumping = false;
     }
@@ -154,6 +158,7 @@ export class Publisher {
 
   private emitQueue(dropped = 0): void {
     const { size, bytes } = this.queued;
+    this.announced = size;
     this.onQueue(dropped > 0 ? { size, bytes, dropped } : { size, bytes });
   }
 }

@@ -1,0 +1,136 @@
+import { test, expect } from './support/fixtures';
+
+const fastReconnect = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 'none', resetAfterMs: 60_000 };
+
+test('broker restart: reconnecting -> connected, subscriptions sent again, messages flow', async ({ esmPage, broker, token, topicPrefix }) => {
+  const topic = `${topicPrefix}/after-restart`;
+  const url = broker.urls.ws;
+  await esmPage.evaluate(async ({ url, token, topic, reconnect }) => {
+    const w = window as any;
+    const h = w.makeHarness({ url, auth: { token }, reconnect });
+    w.subject = h;
+    await h.client.connect();
+    w.received = [];
+    await h.client.subscribe(topic, (m: any) => w.received.push(m.text()), { qos: 1 });
+  }, { url, token, topic, reconnect: fastReconnect });
+
+  await broker.restart();
+
+  await expect.poll(() => esmPage.evaluate(() => (window as any).subject.client.state)).toBe('connected');
+  const result = await esmPage.evaluate(async ({ topic }) => {
+    const w = window as any;
+    await w.subject.client.publish(topic, 'back again', { qos: 1 });
+    const deadline = Date.now() + 5000;
+    while (w.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return { received: w.received, states: w.subject.record.states.map((s: any) => s.current), connects: w.subject.record.connects };
+  }, { topic });
+  expect(result.received).toEqual(['back again']);
+  expect(result.states).toEqual(['connecting', 'connected', 'reconnecting', 'connecting', 'connected']);
+  expect(result.connects).toEqual([{ sessionPresent: false }, { sessionPresent: false }]);
+});
+
+test('backoff delays announced in state events follow the policy (jitter none: 100, 200, 400, 800, 1000)', async ({ esmPage, broker, token }) => {
+  const url = broker.urls.ws;
+  await esmPage.evaluate(async ({ url, token, reconnect }) => {
+    const w = window as any;
+    w.subject = w.makeHarness({ url, auth: { token }, reconnect });
+    await w.subject.client.connect();
+  }, { url, token, reconnect: fastReconnect });
+  await broker.pause();
+  await expect.poll(() => esmPage.evaluate(() => (window as any).subject.record.states.filter((s: any) => s.current === 'reconnecting').length), { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
+  await broker.resume();
+  await expect.poll(() => esmPage.evaluate(() => (window as any).subject.client.state), { timeout: 15_000 }).toBe('connected');
+  const states = await esmPage.evaluate(() => (window as any).subject.record.states);
+  const waits = states.filter((s: any) => s.current === 'reconnecting');
+  expect(waits.slice(0, 5).map((s: any) => s.retryInMs)).toEqual([100, 200, 400, 800, 1000]);
+  expect(waits.slice(0, 5).map((s: any) => s.attempt)).toEqual([1, 2, 3, 4, 5]);
+  // Each attempt really waited (at least) what was announced.
+  const attempts = states.filter((s: any) => s.current === 'connecting');
+  for (let i = 0; i < 4; i++) {
+    const waited = attempts[i + 1].at - waits[i].at;
+    expect(waited).toBeGreaterThanOrEqual(waits[i].retryInMs - 5);
+  }
+});
+
+test('300 publishes made while the broker is down are all delivered, in order, once it is back', async ({ esmPage, broker, token, topicPrefix }) => {
+  const topic = `${topicPrefix}/queued`;
+  const url = broker.urls.ws;
+  await esmPage.evaluate(async ({ url, token, topic, reconnect }) => {
+    const w = window as any;
+    w.sub = w.makeHarness({ url, auth: { token }, reconnect, clientId: 'queued-sub-' + Math.random().toString(36).slice(2), clean: false });
+    await w.sub.client.connect();
+    w.got = [];
+    await w.sub.client.subscribe(topic, (m: any) => w.got.push(Number(m.text())), { qos: 1 });
+    w.pub = w.makeHarness({ url, auth: { token }, reconnect });
+    await w.pub.client.connect();
+  }, { url, token, topic, reconnect: fastReconnect });
+  await broker.pause();
+  await expect.poll(() => esmPage.evaluate(() => (window as any).pub.client.state)).not.toBe('connected');
+  await esmPage.evaluate(({ topic }) => {
+    const w = window as any;
+    w.sent = [];
+    for (let i = 0; i < 300; i++) w.sent.push(w.pub.client.publish(topic, String(i), { qos: 1 }).then(() => 'ok', (e: any) => e.code));
+  }, { topic });
+  const queued = await esmPage.evaluate(() => (window as any).pub.client.queued.size);
+  expect(queued).toBe(300);
+  await broker.resume();
+  const result = await esmPage.evaluate(async () => {
+    const w = window as any;
+    const outcomes = await Promise.all(w.sent);
+    const deadline = Date.now() + 10_000;
+    while (w.got.length < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return { outcomes: [...new Set(outcomes)], got: w.got, lastQueue: w.pub.record.queue.at(-1) };
+  });
+  expect(result.outcomes).toEqual(['ok']);
+  expect(result.got).toEqual(Array.from({ length: 300 }, (_, i) => i));
+  expect(result.lastQueue).toEqual({ size: 0, bytes: 0 });
+});
+
+test('dropConnections during a stream of 2,000 QoS 1 publishes with clean: false: all 2,000 arrive', async ({ esmPage, broker, token, topicPrefix }) => {
+  test.setTimeout(90_000);
+  const topic = `${topicPrefix}/stream`;
+  const url = broker.urls.ws;
+  await esmPage.evaluate(async ({ url, token, topic, reconnect }) => {
+    const w = window as any;
+    const id = Math.random().toString(36).slice(2);
+    w.sub = w.makeHarness({ url, auth: { token }, reconnect, clientId: 'stream-sub-' + id, clean: false });
+    await w.sub.client.connect();
+    w.got = new Set();
+    w.copies = 0;
+    await w.sub.client.subscribe(topic, (m: any) => { w.got.add(m.text()); w.copies++; }, { qos: 1 });
+    // The queue must hold what is published during the reconnect (4,000 msg/s here); its limits are tested elsewhere.
+    w.pub = w.makeHarness({ url, auth: { token }, reconnect, clientId: 'stream-pub-' + id, clean: false, offlineQueue: { maxMessages: 5000 } });
+    await w.pub.client.connect();
+    w.outcomes = [];
+    // 2,000 messages in batches of 20 every 5 ms, so the drop lands mid-stream.
+    w.streamDone = (async () => {
+      for (let batch = 0; batch < 100; batch++) {
+        for (let i = 0; i < 20; i++) {
+          const n = batch * 20 + i;
+          w.outcomes.push(w.pub.client.publish(topic, String(n), { qos: 1 }).then(() => 'ok', (e: any) => e.code));
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return Promise.all(w.outcomes);
+    })();
+  }, { url, token, topic, reconnect: fastReconnect });
+  await expect.poll(() => esmPage.evaluate(() => (window as any).got.size), { intervals: [10] }).toBeGreaterThan(200);
+  await broker.dropConnections();
+  const result = await esmPage.evaluate(async () => {
+    const w = window as any;
+    const outcomes = await w.streamDone;
+    const deadline = Date.now() + 20_000;
+    while (w.got.size < 2000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    return {
+      outcomes: [...new Set(outcomes)],
+      unique: w.got.size,
+      copies: w.copies,
+      pubStates: w.pub.record.states.map((s: any) => s.current),
+    };
+  });
+  expect(result.outcomes).toEqual(['ok']);
+  expect(result.unique).toBe(2000);
+  // The drop really happened mid-stream.
+  expect(result.pubStates).toContain('reconnecting');
+  test.info().annotations.push({ type: 'duplicates (QoS 1 allows them)', description: String(result.copies - result.unique) });
+});
