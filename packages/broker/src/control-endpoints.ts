@@ -22,8 +22,8 @@ const CORS_HEADERS = {
 } as const;
 
 /**
- * HTTP handler for plain requests on the listeners: the control endpoints when `enabled`,
- * 426 on the MQTT path (it needs a WebSocket upgrade), 404 elsewhere.
+ * HTTP handler for plain requests on the listeners: the control endpoints when `enabled`, a short
+ * note on `/`, 426 on the MQTT path (it needs a WebSocket upgrade), 404 elsewhere.
  */
 export function createRequestHandler(
   target: ControlTarget,
@@ -32,6 +32,12 @@ export function createRequestHandler(
   return (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const isControl = enabled && (path === CONTROL_PATHS.drop || path === CONTROL_PATHS.health);
+    if (!isControl && path === '/') {
+      // Opening the WSS origin once in a browser is how a developer accepts the self-signed certificate.
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('webmqtt broker: MQTT over WebSocket is served at /mqtt. You can close this page.\n');
+      return;
+    }
     if (!isControl) {
       const upgrade = path === '/mqtt';
       sendJson(res, upgrade ? 426 : 404, {
