@@ -49,6 +49,13 @@ export function useFixtures() {
     async connect(url: string, options: IClientOptions = {}): Promise<MqttClient> {
       const client = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...options });
       clients.push(client);
+      // Record messages from the start: a queued one may arrive right behind the CONNACK.
+      const inbox: Received[] = [];
+      inboxes.set(client, inbox);
+      client.on('message', (topic, payload, packet) => {
+        inbox.push({ topic, payload: payload.toString(), retain: packet.retain === true, qos: packet.qos ?? 0 });
+        for (const w of inboxWaiters.get(client)?.splice(0) ?? []) w();
+      });
       await new Promise<void>((resolve, reject) => {
         client.once('connect', () => resolve());
         client.once('error', reject);
@@ -129,21 +136,40 @@ export async function waitFor(check: () => boolean, timeoutMs = 5_000, what = 'c
   }
 }
 
-/** The next message on `topic` received by `client`. */
-export function nextMessage(client: MqttClient, topic: string, timeoutMs = 5_000): Promise<{ payload: string; retain: boolean; qos: number }> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off('message', onMessage);
-      reject(new Error(`no message on ${topic}`));
-    }, timeoutMs);
-    const onMessage = (t: string, payload: Buffer, packet: { retain?: boolean; qos?: number }): void => {
-      if (t !== topic) return;
-      clearTimeout(timer);
-      client.off('message', onMessage);
-      resolve({ payload: payload.toString(), retain: packet.retain === true, qos: packet.qos ?? 0 });
-    };
-    client.on('message', onMessage);
-  });
+interface Received {
+  topic: string;
+  payload: string;
+  retain: boolean;
+  qos: number;
+}
+
+const inboxes = new WeakMap<MqttClient, Received[]>();
+const inboxWaiters = new WeakMap<MqttClient, Array<() => void>>();
+
+/** The oldest not yet consumed message on `topic` that `client` (from `connect()`) received. */
+export async function nextMessage(client: MqttClient, topic: string, timeoutMs = 5_000): Promise<Omit<Received, 'topic'>> {
+  const inbox = inboxes.get(client);
+  if (!inbox) throw new Error('nextMessage() needs a client made by connect()');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const index = inbox.findIndex((m) => m.topic === topic);
+    if (index >= 0) {
+      const [message] = inbox.splice(index, 1);
+      const { topic: _topic, ...rest } = message!;
+      return rest;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) throw new Error(`no message on ${topic}`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, left);
+      const waiters = inboxWaiters.get(client) ?? [];
+      inboxWaiters.set(client, waiters);
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 }
 
 /** Resolves when `client` loses its connection. */
