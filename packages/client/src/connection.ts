@@ -139,10 +139,13 @@ export class Connection {
     // MQTT.js reports stream errors through 'error'; keep one listener so none is unhandled during teardown.
     mqtt.on('error', () => {});
     await new Promise<void>((resolve) => {
+      // end() never calls back when the stream was already gone: a backstop, cleared as soon as it is not needed.
+      const backstop = this.clock.setTimeout(resolve, 1_000);
       // A graceful DISCONNECT (no will) when connected; an abrupt end otherwise.
-      mqtt.end(!wasConnected, {}, () => resolve());
-      // end() never calls back when the stream was already gone.
-      this.clock.setTimeout(resolve, 1_000);
+      mqtt.end(!wasConnected, {}, () => {
+        this.clock.clearTimeout(backstop);
+        resolve();
+      });
     });
   }
 
