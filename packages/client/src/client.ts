@@ -39,14 +39,15 @@ export class WebMqttClient {
   constructor(options: ClientOptions) {
     this.opts = normalizeOptions(options);
     const logger = this.opts.logger ?? silentLogger;
-    this.publisher = new Publisher(this.opts.offlineQueue, (change) => this.emit('queue', change));
+    const clock = this.opts.clock ?? systemClock;
+    this.publisher = new Publisher(this.opts.offlineQueue, (change) => this.emit('queue', change), clock);
     this.subscriptions = new Subscriptions((error, message) => {
       this.emit('error', new WebMqttError(ErrorCode.HANDLER_FAILED, `A message handler for "${message.topic}" threw; the client goes on (see cause).`, { cause: error, retryable: false }));
     });
     this.connection = new Connection(
       this.opts,
       {
-        clock: this.opts.clock ?? systemClock,
+        clock,
         factory: this.opts.mqttFactory ?? defaultMqttFactory,
         signals: this.opts.browserSignals === undefined ? defaultBrowserSignals() : this.opts.browserSignals,
         logger,

@@ -281,6 +281,9 @@ export class Connection {
       resubscribe: false,
       queueQoSZero: false,
       manualConnect: true,
+      // Re-arming the keepalive timer on every packet costs a worker-timer round trip per PUBACK;
+      // a ping every keepalive period regardless of traffic is just as good at finding dead sockets.
+      reschedulePings: false,
       // Keepalive timers: MQTT.js's worker timers survive background-tab throttling but a strict CSP forbids them.
       timerVariant: keepaliveTimer(),
       properties: Object.keys(properties).length > 0 ? (properties as IClientOptions['properties']) : undefined,

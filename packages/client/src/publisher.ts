@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt';
+import type { Clock, TimerHandle } from './clock';
 import { ErrorCode, WebMqttError } from './errors';
 import type { QueueChange } from './events';
 import { OfflineQueue, type QueueLimits } from './offline-queue';
@@ -23,6 +24,9 @@ export interface PendingPublish {
   reject(error: WebMqttError): void;
 }
 
+/** Messages handed to MQTT.js per event-loop turn; bounds the size of one WebSocket message. */
+const BURST = 256;
+
 /**
  * The publish pipeline: straight to the socket while connected, a bounded offline queue while not,
  * and a window that never lets more QoS 1/2 messages be in flight than the broker's Receive Maximum.
@@ -35,14 +39,21 @@ export class Publisher {
   private waitingHead = 0;
   private waitingBytes = 0;
   private readonly inFlight = new Set<PendingPublish>();
+  /** QoS 0 runs handed to MQTT.js whose write has not been confirmed yet. */
+  private readonly writing = new Set<PendingPublish[]>();
   private window = 65_535;
   private mqtt: MqttClient | undefined;
   private open = false;
   private pumping = false;
+  private pumpTimer: TimerHandle | undefined;
   /** The size last reported in a `queue` event. */
   private announced = 0;
 
-  constructor(limits: QueueLimits | false, private readonly onQueue: (change: QueueChange) => void) {
+  constructor(
+    limits: QueueLimits | false,
+    private readonly onQueue: (change: QueueChange) => void,
+    private readonly clock: Clock,
+  ) {
     this.offline = limits ? new OfflineQueue<PendingPublish>(limits) : undefined;
   }
 
@@ -99,7 +110,10 @@ export class Publisher {
   /** Rejects every message not yet acknowledged: waiting, queued and in flight. */
   rejectAll(error: WebMqttError): void {
     this.open = false;
-    const all = [...this.inFlight, ...this.waiting.slice(this.waitingHead), ...(this.offline?.drain() ?? [])];
+    this.clock.clearTimeout(this.pumpTimer);
+    this.pumpTimer = undefined;
+    const all = [...[...this.writing].flat(), ...this.inFlight, ...this.waiting.slice(this.waitingHead), ...(this.offline?.drain() ?? [])];
+    this.writing.clear();
     this.inFlight.clear();
     this.waiting = [];
     this.waitingHead = 0;
@@ -114,16 +128,32 @@ export class Publisher {
   }
 
   private pump(): void {
-    if (this.pumping) return;
+    if (this.pumping || this.pumpTimer !== undefined) return;
     this.pumping = true;
+    // QoS 0 messages handed over in this turn; one MQTT.js callback settles them all (see sendBatch).
+    const batch: PendingPublish[] = [];
+    let handed = 0;
     try {
       while (this.open && this.waitingHead < this.waiting.length) {
+        if (handed >= BURST) {
+          // Yield to the event loop: the socket flushes what it has, so a burst leaves as
+          // bounded WebSocket messages instead of one multi-megabyte frame.
+          this.pumpTimer = this.clock.setTimeout(() => {
+            this.pumpTimer = undefined;
+            this.pump();
+          }, 0);
+          break;
+        }
         const next = this.waiting[this.waitingHead] as PendingPublish;
         if (next.qos > 0 && this.inFlight.size >= this.window) break;
         this.waitingHead++;
         this.waitingBytes -= next.payload.byteLength + next.topic.length;
-        this.send(next);
+        handed++;
+        if (next.qos === 0) batch.push(next);
+        else this.send(next);
+        if (batch.length > 0 && (next.qos > 0 || batch.length === BURST)) this.sendBatch(batch.splice(0));
       }
+      if (batch.length > 0) this.sendBatch(batch.splice(0));
       if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
         this.waiting = this.waiting.slice(this.waitingHead);
         this.waitingHead = 0;
@@ -135,20 +165,50 @@ export class Publisher {
     }
   }
 
-  private send(item: PendingPublish): void {
-    const mqtt = this.mqtt as MqttClient;
-    if (item.qos > 0) this.inFlight.add(item);
+  private publishOptions(item: PendingPublish): Record<string, unknown> {
     const options: Record<string, unknown> = { qos: item.qos, retain: item.retain };
     if (item.properties) options['properties'] = item.properties;
-    mqtt.publish(item.topic, item.payload as never, options, (error?: Error & { code?: unknown }) => {
-      const wasInFlight = this.inFlight.delete(item);
-      if (item.qos > 0 && !wasInFlight) return; // already rejected by rejectAll()
+    return options;
+  }
+
+  /**
+   * QoS 0 messages, in order, with a single callback on the last one: MQTT.js calls it once the
+   * whole run is written. A callback per message would add a `drain` listener per message.
+   */
+  private sendBatch(batch: PendingPublish[]): void {
+    const mqtt = this.mqtt as MqttClient;
+    const last = batch.length - 1;
+    for (let i = 0; i < last; i++) {
+      const item = batch[i] as PendingPublish;
+      mqtt.publish(item.topic, item.payload as never, this.publishOptions(item));
+    }
+    const tail = batch[last] as PendingPublish;
+    this.writing.add(batch);
+    mqtt.publish(tail.topic, tail.payload as never, this.publishOptions(tail), (error?: Error) => {
+      // Already rejected by rejectAll() when it is no longer being written.
+      if (!this.writing.delete(batch)) return;
+      if (!error) {
+        for (const item of batch) item.resolve();
+      } else {
+        // Written into a socket that died: not delivered, so back to the head of the line, in order.
+        this.waiting.splice(this.waitingHead, 0, ...batch);
+        for (const item of batch) this.waitingBytes += item.payload.byteLength + item.topic.length;
+      }
+      this.pump();
+    });
+  }
+
+  private send(item: PendingPublish): void {
+    const mqtt = this.mqtt as MqttClient;
+    this.inFlight.add(item);
+    mqtt.publish(item.topic, item.payload as never, this.publishOptions(item), (error?: Error & { code?: unknown }) => {
+      // Already rejected by rejectAll() when it is no longer in flight.
+      if (!this.inFlight.delete(item)) return;
       if (!error) {
         item.resolve();
       } else if (typeof error.code === 'number') {
         item.reject(new WebMqttError(ErrorCode.PUBLISH_REJECTED, `The broker rejected the publish to "${item.topic}" (reason code 0x${error.code.toString(16)}).`, { reasonCode: error.code, cause: error }));
       } else {
-        // Written into a socket that died: not delivered, so it goes back to the head of the line.
         this.waiting.splice(this.waitingHead, 0, item);
         this.waitingBytes += item.payload.byteLength + item.topic.length;
       }
