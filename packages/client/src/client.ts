@@ -57,7 +57,8 @@ export class WebMqttClient {
         created: (mqtt) => this.attach(mqtt),
         connected: (info) => {
           const mqtt = this.connection.mqtt as MqttClient;
-          this.subscriptions.onConnected(mqtt, info.sessionPresent);
+          const ids = info.protocolVersion === 5 && info.properties?.['subscriptionIdentifiersAvailable'] !== false;
+          this.subscriptions.onConnected(mqtt, info.sessionPresent, ids);
           this.publisher.resume(mqtt, info.receiveMaximum);
           this.emit('connect', { sessionPresent: info.sessionPresent });
         },

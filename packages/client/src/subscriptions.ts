@@ -64,6 +64,15 @@ export class Subscriptions {
   private readonly pending = new Map<string, Deferred>();
   private mqtt: MqttClient | undefined;
   private connected = false;
+  /**
+   * MQTT 5 subscription identifiers: a broker sends one copy of a message per matching
+   * subscription, each tagged with that subscription's id, so each handler gets each message once.
+   */
+  private useIds = false;
+  private nextId = 1;
+  private readonly idByFilter = new Map<string, number>();
+  private readonly filterById = new Map<number, string>();
+  private readonly handlersByFilter = new Map<string, MessageHandler[]>();
 
   constructor(private readonly onHandlerError: (error: unknown, message: Message) => void) {}
 
@@ -73,7 +82,12 @@ export class Subscriptions {
     if (options.rap !== undefined) wire.rap = options.rap;
     if (options.rh !== undefined) wire.rh = options.rh;
     const { first, upgrade } = this.registry.acquire(filter, wire) as { first: boolean; upgrade?: boolean };
-    const removeRoute = this.router.add(filter, handler);
+    const removeRouterEntry = this.router.add(filter, handler);
+    this.addHandler(filter, handler);
+    const removeRoute = (): void => {
+      removeRouterEntry();
+      this.removeHandler(filter, handler);
+    };
     let done = false;
     const subscription: Subscription = {
       filter,
@@ -104,9 +118,10 @@ export class Subscriptions {
   }
 
   /** After CONNACK: send every live filter the broker does not hold, in one SUBSCRIBE. */
-  onConnected(mqtt: MqttClient, sessionPresent: boolean): void {
+  onConnected(mqtt: MqttClient, sessionPresent: boolean, subscriptionIds: boolean): void {
     this.mqtt = mqtt;
     this.connected = true;
+    this.useIds = subscriptionIds;
     if (!sessionPresent) this.confirmed.clear();
     const missing = this.registry.entries().map((e) => e.filter).filter((f) => !this.confirmed.has(f));
     if (missing.length > 0) this.sendSubscribe(missing);
@@ -118,13 +133,60 @@ export class Subscriptions {
 
   /** Every handler whose filter matches gets the message once. */
   dispatch(message: Message): void {
-    for (const handler of this.router.match(message.topic)) {
+    const ids = message.properties?.['subscriptionIdentifier'];
+    const handlers = this.useIds && ids !== undefined ? this.handlersForIds(ids) : this.router.match(message.topic);
+    for (const handler of handlers) {
       try {
         handler(message);
       } catch (error) {
         this.onHandlerError(error, message);
       }
     }
+  }
+
+  /** The copy of a message tagged with these ids belongs to those subscriptions' handlers only. */
+  private handlersForIds(ids: unknown): MessageHandler[] {
+    const list = Array.isArray(ids) ? ids : [ids];
+    const out: MessageHandler[] = [];
+    for (const id of list) {
+      const filter = this.filterById.get(id as number);
+      const handlers = filter === undefined ? undefined : this.handlersByFilter.get(filter);
+      if (handlers) out.push(...handlers);
+    }
+    return out;
+  }
+
+  private addHandler(filter: string, handler: MessageHandler): void {
+    const list = this.handlersByFilter.get(filter);
+    if (list) list.push(handler);
+    else this.handlersByFilter.set(filter, [handler]);
+  }
+
+  private removeHandler(filter: string, handler: MessageHandler): void {
+    const list = this.handlersByFilter.get(filter);
+    if (!list) return;
+    const at = list.indexOf(handler);
+    if (at >= 0) list.splice(at, 1);
+    if (list.length === 0) this.handlersByFilter.delete(filter);
+  }
+
+  private idFor(filter: string): number {
+    let id = this.idByFilter.get(filter);
+    if (id === undefined) {
+      id = this.nextId;
+      // Identifiers run from 1 to 268,435,455 (a variable byte integer); wrap long before that matters.
+      this.nextId = this.nextId >= 268_435_455 ? 1 : this.nextId + 1;
+      this.idByFilter.set(filter, id);
+      this.filterById.set(id, filter);
+    }
+    return id;
+  }
+
+  private forgetId(filter: string): void {
+    const id = this.idByFilter.get(filter);
+    if (id === undefined) return;
+    this.idByFilter.delete(filter);
+    this.filterById.delete(id);
   }
 
   /** Live filters, for diagnostics and tests. */
@@ -142,17 +204,31 @@ export class Subscriptions {
   private sendSubscribe(filters: string[]): void {
     const mqtt = this.mqtt;
     if (!mqtt) return;
+    if (this.useIds) {
+      // One identifier per SUBSCRIBE packet: one packet per filter.
+      for (const filter of filters) {
+        const entry = this.registry.get(filter);
+        if (entry) this.sendSubscribePacket(mqtt, { [filter]: entry.options }, { properties: { subscriptionIdentifier: this.idFor(filter) } });
+      }
+      return;
+    }
     const map: Record<string, WireOptions> = {};
     for (const filter of filters) {
-      const entry = this.registry.entries().find((e) => e.filter === filter);
+      const entry = this.registry.get(filter);
       if (entry) map[filter] = entry.options;
     }
-    mqtt.subscribe(map as never, (error, granted) => {
-      if (error && !granted) {
+    this.sendSubscribePacket(mqtt, map, undefined);
+  }
+
+  private sendSubscribePacket(mqtt: MqttClient, map: Record<string, WireOptions>, extra: { properties: Record<string, unknown> } | undefined): void {
+    const callback = (error: Error | null, subs?: Array<{ topic: string; qos: number }>, suback?: { granted?: number[] }): void => {
+      if (!subs || (error && !suback?.granted)) {
         // The socket went away before the SUBACK: the filters stay pending and go out again after reconnect.
         return;
       }
-      for (const grant of granted ?? []) {
+      // On a refusal MQTT.js reports the SUBACK's reason codes only in the packet, not in `subs`.
+      const granted = subs.map((sub, i) => ({ topic: sub.topic, qos: suback?.granted?.[i] ?? sub.qos }));
+      for (const grant of granted) {
         const waiter = this.pending.get(grant.topic);
         const code = grant.qos as number;
         if (code >= 0x80) {
@@ -169,16 +245,20 @@ export class Subscriptions {
         this.pending.delete(grant.topic);
         waiter?.resolve();
       }
-    });
+    };
+    if (extra) mqtt.subscribe(map as never, extra as never, callback as never);
+    else mqtt.subscribe(map as never, callback as never);
   }
 
   /** A rejected filter is forgotten; each waiting subscriber removes its own route when its promise rejects. */
   private dropFilter(filter: string): void {
+    this.forgetId(filter);
     while (this.registry.has(filter)) this.registry.release(filter);
   }
 
   private async sendUnsubscribe(filter: string): Promise<void> {
     this.confirmed.delete(filter);
+    this.forgetId(filter);
     const waiter = this.pending.get(filter);
     if (waiter) {
       this.pending.delete(filter);
