@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createClient } from '../src/client';
 import { ErrorCode, isWebMqttError } from '../src/errors';
-import { FakeBrowserSignals, ManualClock, fakeFactory, flush } from './support/fake-mqtt';
+import { fakeFactory, flush } from './support/fake-mqtt';
 import { harness, text, track } from './support/harness';
 
 describe('createClient', () => {
@@ -345,19 +345,5 @@ describe('request / respond (MQTT 5)', () => {
     h.fake.deliver('rpc/time', 'ping');
     await flush();
     expect(handler).not.toHaveBeenCalled();
-  });
-});
-
-describe('default injection points', () => {
-  it('does not read window when browserSignals is null and a factory is given', async () => {
-    const clock = new ManualClock();
-    const made = fakeFactory();
-    const signals = new FakeBrowserSignals();
-    const client = createClient({ url: 'wss://b.example.com/mqtt', clock, mqttFactory: made.factory, browserSignals: null });
-    void client.connect().catch(() => {});
-    await flush();
-    expect(made.created).toHaveLength(1);
-    expect(signals.listenCalls).toBe(0);
-    await client.close();
   });
 });
