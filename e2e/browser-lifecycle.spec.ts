@@ -1,12 +1,12 @@
 import { test, expect } from './support/fixtures';
 
-test('browser offline -> state offline with no attempts; back online -> connected within 1 s', async ({ esmPage, broker, token, context }) => {
-  await esmPage.evaluate(async ({ url, token }) => {
+test('browser offline -> state offline with no attempts; back online -> connected within 1 s', async ({ esmPage, broker, auth, context }) => {
+  await esmPage.evaluate(async ({ url, auth }) => {
     const w = window as any;
     // A long backoff: coming back must not wait for it.
-    w.subject = w.makeHarness({ url, auth: { token }, reconnect: { initialDelayMs: 20_000, jitter: 'none' } });
+    w.subject = w.makeHarness({ url, auth, reconnect: { initialDelayMs: 20_000, jitter: 'none' } });
     await w.subject.client.connect();
-  }, { url: broker.urls.ws, token });
+  }, { url: broker.urls.ws, auth });
   await context.setOffline(true);
   await expect.poll(() => esmPage.evaluate(() => (window as any).subject.client.state)).toBe('offline');
   // Stay offline for a while: no connection attempt happens.
@@ -22,9 +22,9 @@ test('browser offline -> state offline with no attempts; back online -> connecte
   expect(connectedAt - backAt).toBeLessThan(1_000);
 });
 
-test('200 forced reconnect cycles leave window/document listeners and live timers flat', async ({ esmPage, broker, token }) => {
+test('200 forced reconnect cycles leave window/document listeners and live timers flat', async ({ esmPage, broker, auth }) => {
   test.setTimeout(120_000);
-  const result = await esmPage.evaluate(async ({ url, token }) => {
+  const result = await esmPage.evaluate(async ({ url, auth }) => {
     const w = window as any;
     // Count live timers and listeners from here on (the SDK is already loaded; nothing ran at import).
     const liveTimeouts = new Set<number>();
@@ -48,7 +48,7 @@ test('200 forced reconnect cycles leave window/document listeners and live timer
       (target as any).addEventListener = (...a: any[]) => { listeners++; return (add as any)(...a); };
       (target as any).removeEventListener = (...a: any[]) => { listeners--; return (remove as any)(...a); };
     }
-    const { client } = w.makeHarness({ url, auth: { token }, reconnect: { initialDelayMs: 0, maxDelayMs: 0, jitter: 'none' } });
+    const { client } = w.makeHarness({ url, auth, reconnect: { initialDelayMs: 0, maxDelayMs: 0, jitter: 'none' } });
     await client.connect();
     const waitConnected = () => new Promise<void>((resolve) => {
       const off = client.on('state', (s: any) => { if (s.current === 'connected') { off(); resolve(); } });
@@ -67,7 +67,7 @@ test('200 forced reconnect cycles leave window/document listeners and live timer
     await settle();
     const closed = { timeouts: liveTimeouts.size, intervals: liveIntervals.size, listeners };
     return { before, after, closed, connects: w.harnesses.at(-1).record.connects.length };
-  }, { url: broker.urls.ws, token });
+  }, { url: broker.urls.ws, auth });
   expect(result.connects).toBe(201);
   expect(result.after.timeouts).toBeLessThanOrEqual(result.before.timeouts);
   expect(result.after.intervals).toBeLessThanOrEqual(result.before.intervals);

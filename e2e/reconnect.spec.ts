@@ -1,18 +1,20 @@
 import { test, expect } from './support/fixtures';
 
+// clean: false keeps a session on 3.1.1; on MQTT 5 it also needs a Session Expiry Interval, else the
+// broker ends the session when the connection drops (sessionExpiryInterval is ignored on 3.1.1).
 const fastReconnect = { initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 'none', resetAfterMs: 60_000 };
 
-test('broker restart: reconnecting -> connected, subscriptions sent again, messages flow', async ({ esmPage, broker, token, topicPrefix }) => {
+test('broker restart: reconnecting -> connected, subscriptions sent again, messages flow', async ({ esmPage, broker, auth, topicPrefix }) => {
   const topic = `${topicPrefix}/after-restart`;
   const url = broker.urls.ws;
-  await esmPage.evaluate(async ({ url, token, topic, reconnect }) => {
+  await esmPage.evaluate(async ({ url, auth, topic, reconnect }) => {
     const w = window as any;
-    const h = w.makeHarness({ url, auth: { token }, reconnect });
+    const h = w.makeHarness({ url, auth, reconnect });
     w.subject = h;
     await h.client.connect();
     w.received = [];
     await h.client.subscribe(topic, (m: any) => w.received.push(m.text()), { qos: 1 });
-  }, { url, token, topic, reconnect: fastReconnect });
+  }, { url, auth, topic, reconnect: fastReconnect });
 
   await broker.restart();
 
@@ -25,17 +27,22 @@ test('broker restart: reconnecting -> connected, subscriptions sent again, messa
     return { received: w.received, states: w.subject.record.states.map((s: any) => s.current), connects: w.subject.record.connects };
   }, { topic });
   expect(result.received).toEqual(['back again']);
-  expect(result.states).toEqual(['connecting', 'connected', 'reconnecting', 'connecting', 'connected']);
+  // aedes is back at once. Mosquitto restarts as a process: an attempt may land before it listens
+  // again and fail, so more reconnecting -> connecting rounds may come before connected.
+  expect(result.states.slice(0, 4)).toEqual(['connecting', 'connected', 'reconnecting', 'connecting']);
+  expect(result.states.slice(4, -1).join()).toMatch(/^(reconnecting,connecting,?)*$/);
+  expect(result.states.at(-1)).toBe('connected');
+  if (broker.kind === 'aedes') expect(result.states).toHaveLength(5);
   expect(result.connects).toEqual([{ sessionPresent: false }, { sessionPresent: false }]);
 });
 
-test('backoff delays announced in state events follow the policy (jitter none: 100, 200, 400, 800, 1000)', async ({ esmPage, broker, token }) => {
+test('backoff delays announced in state events follow the policy (jitter none: 100, 200, 400, 800, 1000)', async ({ esmPage, broker, auth }) => {
   const url = broker.urls.ws;
-  await esmPage.evaluate(async ({ url, token, reconnect }) => {
+  await esmPage.evaluate(async ({ url, auth, reconnect }) => {
     const w = window as any;
-    w.subject = w.makeHarness({ url, auth: { token }, reconnect });
+    w.subject = w.makeHarness({ url, auth, reconnect });
     await w.subject.client.connect();
-  }, { url, token, reconnect: fastReconnect });
+  }, { url, auth, reconnect: fastReconnect });
   await broker.pause();
   await expect.poll(() => esmPage.evaluate(() => (window as any).subject.record.states.filter((s: any) => s.current === 'reconnecting').length), { timeout: 15_000 }).toBeGreaterThanOrEqual(5);
   await broker.resume();
@@ -52,18 +59,18 @@ test('backoff delays announced in state events follow the policy (jitter none: 1
   }
 });
 
-test('300 publishes made while the broker is down are all delivered, in order, once it is back', async ({ esmPage, broker, token, topicPrefix }) => {
+test('300 publishes made while the broker is down are all delivered, in order, once it is back', async ({ esmPage, broker, auth, topicPrefix }) => {
   const topic = `${topicPrefix}/queued`;
   const url = broker.urls.ws;
-  await esmPage.evaluate(async ({ url, token, topic, reconnect }) => {
+  await esmPage.evaluate(async ({ url, auth, topic, reconnect }) => {
     const w = window as any;
-    w.sub = w.makeHarness({ url, auth: { token }, reconnect, clientId: 'queued-sub-' + Math.random().toString(36).slice(2), clean: false });
+    w.sub = w.makeHarness({ url, auth, reconnect, clientId: 'queued-sub-' + Math.random().toString(36).slice(2), clean: false, sessionExpiryInterval: 300 });
     await w.sub.client.connect();
     w.got = [];
     await w.sub.client.subscribe(topic, (m: any) => w.got.push(Number(m.text())), { qos: 1 });
-    w.pub = w.makeHarness({ url, auth: { token }, reconnect });
+    w.pub = w.makeHarness({ url, auth, reconnect });
     await w.pub.client.connect();
-  }, { url, token, topic, reconnect: fastReconnect });
+  }, { url, auth, topic, reconnect: fastReconnect });
   await broker.pause();
   await expect.poll(() => esmPage.evaluate(() => (window as any).pub.client.state)).not.toBe('connected');
   await esmPage.evaluate(({ topic }) => {
@@ -86,20 +93,20 @@ test('300 publishes made while the broker is down are all delivered, in order, o
   expect(result.lastQueue).toEqual({ size: 0, bytes: 0 });
 });
 
-test('dropConnections during a stream of 2,000 QoS 1 publishes with clean: false: all 2,000 arrive', async ({ esmPage, broker, token, topicPrefix }) => {
+test('dropConnections during a stream of 2,000 QoS 1 publishes with clean: false: all 2,000 arrive', async ({ esmPage, broker, auth, topicPrefix }) => {
   test.setTimeout(90_000);
   const topic = `${topicPrefix}/stream`;
   const url = broker.urls.ws;
-  await esmPage.evaluate(async ({ url, token, topic, reconnect }) => {
+  await esmPage.evaluate(async ({ url, auth, topic, reconnect }) => {
     const w = window as any;
     const id = Math.random().toString(36).slice(2);
-    w.sub = w.makeHarness({ url, auth: { token }, reconnect, clientId: 'stream-sub-' + id, clean: false });
+    w.sub = w.makeHarness({ url, auth, reconnect, clientId: 'stream-sub-' + id, clean: false, sessionExpiryInterval: 300 });
     await w.sub.client.connect();
     w.got = new Set();
     w.copies = 0;
     await w.sub.client.subscribe(topic, (m: any) => { w.got.add(m.text()); w.copies++; }, { qos: 1 });
     // The queue must hold what is published during the reconnect (4,000 msg/s here); its limits are tested elsewhere.
-    w.pub = w.makeHarness({ url, auth: { token }, reconnect, clientId: 'stream-pub-' + id, clean: false, offlineQueue: { maxMessages: 5000 } });
+    w.pub = w.makeHarness({ url, auth, reconnect, clientId: 'stream-pub-' + id, clean: false, sessionExpiryInterval: 300, offlineQueue: { maxMessages: 5000 } });
     await w.pub.client.connect();
     w.outcomes = [];
     // 2,000 messages in batches of 20 every 5 ms, so the drop lands mid-stream.
@@ -113,7 +120,7 @@ test('dropConnections during a stream of 2,000 QoS 1 publishes with clean: false
       }
       return Promise.all(w.outcomes);
     })();
-  }, { url, token, topic, reconnect: fastReconnect });
+  }, { url, auth, topic, reconnect: fastReconnect });
   await expect.poll(() => esmPage.evaluate(() => (window as any).got.size), { intervals: [10] }).toBeGreaterThan(200);
   await broker.dropConnections();
   const result = await esmPage.evaluate(async () => {
