@@ -1,9 +1,9 @@
 import { test, expect } from './support/fixtures';
 
-test('a wrong static token ends in state failed with AUTH_FAILED, seen by the page', async ({ esmPage, broker }) => {
-  const result = await esmPage.evaluate(async ({ url }) => {
+test('a wrong static token ends in state failed with AUTH_FAILED, seen by the page', async ({ esmPage, broker, auth }) => {
+  const result = await esmPage.evaluate(async ({ url, username }) => {
     const w = window as any;
-    const { client, record } = w.makeHarness({ url, auth: { token: 'not-a-valid-token' } });
+    const { client, record } = w.makeHarness({ url, auth: { token: 'not-a-valid-token', username } });
     let error;
     try {
       await client.connect();
@@ -11,7 +11,7 @@ test('a wrong static token ends in state failed with AUTH_FAILED, seen by the pa
       error = w.errorInfo(e);
     }
     return { error, state: client.state, states: record.states };
-  }, { url: broker.urls.ws });
+  }, { url: broker.urls.ws, username: auth.username });
   expect(result.error).toMatchObject({ code: 'AUTH_FAILED', isWebMqttError: true });
   expect(result.state).toBe('failed');
   expect(result.states.at(-1)).toMatchObject({ current: 'failed', code: 'AUTH_FAILED' });
