@@ -132,6 +132,61 @@ describe('routing', () => {
   });
 });
 
+describe('MQTT 5 subscription identifiers', () => {
+  it('gives each handler a copy tagged with its own subscription once, with overlapping filters', async () => {
+    const h = harness();
+    await h.connectNow();
+    const plus: string[] = [];
+    const hash: string[] = [];
+    await h.client.subscribe('a/+', (m) => plus.push(m.text()));
+    await h.client.subscribe('a/#', (m) => hash.push(m.text()));
+    // the broker sends one copy per matching subscription, each with that subscription's identifier
+    h.fake.deliver('a/b', 'x', { properties: { subscriptionIdentifier: h.fake.subscriptionIdOf('a/+') } });
+    h.fake.deliver('a/b', 'x', { properties: { subscriptionIdentifier: h.fake.subscriptionIdOf('a/#') } });
+    expect(plus).toEqual(['x']);
+    expect(hash).toEqual(['x']);
+  });
+
+  it('gives a single copy carrying several identifiers to each of those subscriptions', async () => {
+    const h = harness();
+    await h.connectNow();
+    const plus = vi.fn();
+    const hash = vi.fn();
+    await h.client.subscribe('a/+', plus);
+    await h.client.subscribe('a/#', hash);
+    h.fake.deliver('a/b', 'x', { properties: { subscriptionIdentifier: [h.fake.subscriptionIdOf('a/+'), h.fake.subscriptionIdOf('a/#')] } });
+    expect(plus).toHaveBeenCalledTimes(1);
+    expect(hash).toHaveBeenCalledTimes(1);
+  });
+
+  it('routes by topic when a message carries no identifier', async () => {
+    const h = harness();
+    await h.connectNow();
+    const handler = vi.fn();
+    await h.client.subscribe('a/+', handler);
+    h.fake.deliver('a/b', 'x');
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  it('does not send identifiers on MQTT 3.1.1', async () => {
+    const h = harness({ protocolVersion: 4 });
+    await h.connectNow();
+    await h.client.subscribe('a/+', () => {});
+    expect(h.fake.subscribes[0]!.properties).toBeUndefined();
+  });
+
+  it('stops delivering to an unsubscribed handler even when a late copy carries its old identifier', async () => {
+    const h = harness();
+    await h.connectNow();
+    const handler = vi.fn();
+    const sub = await h.client.subscribe('a/+', handler);
+    const id = h.fake.subscriptionIdOf('a/+');
+    await sub.unsubscribe();
+    h.fake.deliver('a/b', 'x', { properties: { subscriptionIdentifier: id } });
+    expect(handler).not.toHaveBeenCalled();
+  });
+});
+
 describe('subscriptions across reconnects', () => {
   it('resolves a subscribe made while disconnected only after CONNACK and SUBACK', async () => {
     const h = harness();
@@ -150,9 +205,12 @@ describe('subscriptions across reconnects', () => {
     expect(sub.state).toBe('resolved');
   });
 
-  it('sends every live filter again in one SUBSCRIBE after a reconnect without a session', async () => {
-    const h = harness();
-    await h.connectNow();
+  it.each([
+    ['MQTT 3.1.1', { protocolVersion: 4 as const }, undefined],
+    ['MQTT 5 without subscription identifiers', {}, { subscriptionIdentifiersAvailable: false }],
+  ])('on %s sends every live filter again in one SUBSCRIBE after a reconnect without a session', async (_name, options, properties) => {
+    const h = harness(options);
+    await h.connectNow({ properties });
     await h.client.subscribe('a/#', () => {}, { qos: 1 });
     await h.client.subscribe('b/+', () => {});
     await h.client.subscribe('b/+', () => {});
@@ -161,10 +219,30 @@ describe('subscriptions across reconnects', () => {
     h.fake.dropSocket();
     await flush();
     await h.clock.tick(1000);
-    h.fake.acceptConnack({ sessionPresent: false });
+    h.fake.acceptConnack({ sessionPresent: false, properties });
     await flush();
     expect(h.fake.subscribes).toHaveLength(4);
     expect(h.fake.subscribes.at(-1)!.map).toEqual({ 'a/#': { qos: 1 }, 'b/+': { qos: 0 } });
+  });
+
+  it('on MQTT 5 with subscription identifiers sends every live filter again once, each with its identifier', async () => {
+    const h = harness();
+    await h.connectNow();
+    await h.client.subscribe('a/#', () => {}, { qos: 1 });
+    await h.client.subscribe('b/+', () => {});
+    await h.client.subscribe('b/+', () => {});
+    const ids = { a: h.fake.subscriptionIdOf('a/#'), b: h.fake.subscriptionIdOf('b/+') };
+    expect(ids.a).toBeGreaterThan(0);
+    expect(ids.b).toBeGreaterThan(0);
+    expect(ids.a).not.toBe(ids.b);
+    h.fake.dropSocket();
+    await flush();
+    await h.clock.tick(1000);
+    h.fake.acceptConnack({ sessionPresent: false });
+    await flush();
+    const resent = h.fake.subscribes.slice(2);
+    expect(resent.map((r) => r.map)).toEqual([{ 'a/#': { qos: 1 } }, { 'b/+': { qos: 0 } }]);
+    expect(resent.map((r) => r.properties?.['subscriptionIdentifier'])).toEqual([ids.a, ids.b]);
   });
 
   it('sends nothing again after a reconnect where the broker kept the session', async () => {
@@ -193,9 +271,8 @@ describe('subscriptions across reconnects', () => {
     expect(handler).toHaveBeenCalledTimes(1);
   });
 
-  // BUG: MQTT.js calls back (err, subs, packet) with subs[i].qos = the *requested* QoS when a SUBACK carries 0x80;
-  // subscriptions.ts reads the reason codes from `subs`, so a refused subscription resolves as granted.
-  it.fails('rejects with SUBSCRIBE_REJECTED and the reason code when the SUBACK refuses the filter', async () => {
+  // (Was a bug in 3de4998: the reason codes were read from `subs`, which MQTT.js leaves at the requested QoS.)
+  it('rejects with SUBSCRIBE_REJECTED and the reason code when the SUBACK refuses the filter', async () => {
     const h = harness();
     await h.connectNow();
     h.fake.subackCodes['secret/#'] = 0x80;
@@ -205,9 +282,8 @@ describe('subscriptions across reconnects', () => {
     expect(sub.error).toMatchObject({ code: ErrorCode.SUBSCRIBE_REJECTED, reasonCode: 0x80 });
   });
 
-  // BUG: same cause: MQTT.js fails a SUBSCRIBE cut off by a dropped socket with (Error('Connection closed'), subs, undefined);
-  // `error && !granted` is false because `subs` is set, so the filter counts as confirmed and the promise resolves.
-  it.fails('keeps a SUBSCRIBE cut off by a dropped socket pending and sends it again after reconnect', async () => {
+  // (Was a bug in 3de4998: `error && !granted` was false because MQTT.js passes `subs`, so it resolved at once.)
+  it('keeps a SUBSCRIBE cut off by a dropped socket pending and sends it again after reconnect', async () => {
     const h = harness({ clean: false });
     await h.connectNow();
     h.fake.subackMode = 'manual';

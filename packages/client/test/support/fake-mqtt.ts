@@ -69,6 +69,8 @@ export interface PublishRecord {
 
 export interface SubscribeRecord {
   map: Record<string, { qos: number; nl?: boolean; rap?: boolean; rh?: number }>;
+  /** SUBSCRIBE properties (MQTT 5 subscriptionIdentifier). */
+  properties: Record<string, unknown> | undefined;
   cb: Callback | undefined;
   messageId: number;
   status: 'pending' | 'done';
@@ -188,11 +190,13 @@ export class FakeMqtt extends EventEmitter {
     return this;
   }
 
-  subscribe(map: SubscribeRecord['map'], cb?: Callback): this {
-    const record: SubscribeRecord = { map: { ...map }, cb, messageId: this.nextMessageId++, status: 'pending', stream: this.connected ? this.stream : undefined };
+  subscribe(map: SubscribeRecord['map'], optsOrCb?: { properties?: Record<string, unknown> } | Callback, maybeCb?: Callback): this {
+    const cb = typeof optsOrCb === 'function' ? optsOrCb : maybeCb;
+    const opts = typeof optsOrCb === 'function' ? undefined : optsOrCb;
+    const record: SubscribeRecord = { map: { ...map }, properties: opts?.properties, cb, messageId: this.nextMessageId++, status: 'pending', stream: this.connected ? this.stream : undefined };
     this.subscribes.push(record);
     if (this.connected) {
-      this.writePacket({ cmd: 'subscribe', messageId: record.messageId, subscriptions: Object.entries(map).map(([topic, o]) => ({ topic, ...o })) });
+      this.writePacket({ cmd: 'subscribe', messageId: record.messageId, subscriptions: Object.entries(map).map(([topic, o]) => ({ topic, ...o })), properties: record.properties });
       if (this.subackMode === 'auto') queueMicrotask(() => this.subackRecord(record));
     }
     return this;
@@ -324,6 +328,15 @@ export class FakeMqtt extends EventEmitter {
   flushCloses(): void {
     const streams = this.pendingCloses.splice(0);
     for (const stream of streams) this.closeStream(stream);
+  }
+
+  /** The subscription identifier the client last sent for `filter` (MQTT 5), if any. */
+  subscriptionIdOf(filter: string): number | undefined {
+    for (let i = this.subscribes.length - 1; i >= 0; i--) {
+      const record = this.subscribes[i] as SubscribeRecord;
+      if (filter in record.map) return record.properties?.['subscriptionIdentifier'] as number | undefined;
+    }
+    return undefined;
   }
 
   /** Every SUBSCRIBE sent on the wire, as lists of filters. */
