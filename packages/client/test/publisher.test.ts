@@ -256,6 +256,37 @@ describe('QoS 0 write failures', () => {
   });
 });
 
+describe('QoS 0 writes that never complete', () => {
+  // BUG: MQTT.js calls a QoS 0 callback only after `drain` when the socket buffer is full; if the socket dies first
+  // it never calls back, and the publisher keeps the message in `writing` forever (not requeued, not rejected).
+  it.fails('settles a QoS 0 publish whose write was still waiting for drain when the socket died', async () => {
+    const h = harness();
+    await h.connectNow();
+    h.fake.holdQos0 = true;
+    const pub = track(h.client.publish('a/b', 'x'));
+    await flush();
+    h.fake.dropSocket();
+    await flush();
+    h.fake.holdQos0 = false;
+    await h.clock.tick(1000);
+    h.fake.acceptConnack();
+    await flush();
+    expect(pub.state).not.toBe('pending');
+  });
+
+  // BUG: in a QoS 0 run only the last publish has a callback, so MQTT.js refusing an earlier one (topic alias out of
+  // range) goes unnoticed and that publish resolves as written.
+  it.fails('does not resolve a QoS 0 publish MQTT.js refused when it was not the last of its run', async () => {
+    const h = harness();
+    const refused = track(h.client.publish('a/b', 'alias', { properties: { topicAlias: 1 } }));
+    const fine = track(h.client.publish('a/b', 'plain'));
+    await h.connectNow();
+    await flush();
+    expect(fine.state).toBe('resolved');
+    expect(refused.state).not.toBe('resolved');
+  });
+});
+
 describe('Publisher (unit)', () => {
   const item = (payload: string, qos: 0 | 1 = 0, log: string[] = []): PendingPublish => ({
     topic: 't',
