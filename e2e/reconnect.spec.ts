@@ -50,7 +50,7 @@ test('backoff delays announced in state events follow the policy (jitter none: 1
   const states = await esmPage.evaluate(() => (window as any).subject.record.states);
   const waits = states.filter((s: any) => s.current === 'reconnecting');
   expect(waits.slice(0, 5).map((s: any) => s.retryInMs)).toEqual([100, 200, 400, 800, 1000]);
-  expect(waits.slice(0, 5).map((s: any) => s.attempt)).toEqual([1, 2, 3, 4, 5]);
+  expect(waits.slice(0, 5).map((s: any) => s.attempt)).toEqual([2, 3, 4, 5, 6]);
   // Each attempt really waited (at least) what was announced.
   const attempts = states.filter((s: any) => s.current === 'connecting');
   for (let i = 0; i < 4; i++) {

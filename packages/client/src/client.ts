@@ -68,6 +68,12 @@ export class WebMqttClient {
         },
         error: (error) => this.emit('error', error),
         pause: () => this.publisher.pause(),
+        failed: (reason) => {
+          const error = failedError(reason);
+          this.requests.rejectAll(error);
+          this.publisher.rejectAll(error);
+          this.subscriptions.rejectPending(error);
+        },
         inFlight: () => this.publisher.inFlightCount,
       },
     );
@@ -203,7 +209,9 @@ export class WebMqttClient {
   }
 
   private rejectWhenUnusable(): WebMqttError | undefined {
-    if (this.connection.state === 'closed') return new WebMqttError(ErrorCode.CLIENT_CLOSED, 'This client was closed; create a new one with createClient().');
+    const state = this.connection.state;
+    if (state === 'closed') return new WebMqttError(ErrorCode.CLIENT_CLOSED, 'This client was closed; create a new one with createClient().');
+    if (state === 'failed' && this.connection.lastFailure) return failedError(this.connection.lastFailure);
     return undefined;
   }
 
@@ -225,6 +233,15 @@ export class WebMqttClient {
   private emit<E extends keyof ClientEvents>(event: E, payload: Parameters<ClientEvents[E]>[0]): void {
     this.emitter.emit(event, payload);
   }
+}
+
+/** What a publish or subscribe gets while the client is `failed`: the failure's code, and what to do. */
+function failedError(reason: WebMqttError): WebMqttError {
+  return new WebMqttError(reason.code, `The client gave up connecting (${reason.message}); call connect() to start again.`, {
+    cause: reason,
+    retryable: false,
+    reasonCode: reason.reasonCode,
+  });
 }
 
 function optionError(field: string, expected: string, got?: unknown): WebMqttError {

@@ -26,6 +26,8 @@ export interface ConnectionHooks {
   pause(): void;
   /** QoS 1/2 publishes still waiting for their acknowledgement. */
   inFlight(): number;
+  /** The client gave up (state `failed`): whatever waits for the connection must settle now. */
+  failed(reason: WebMqttError): void;
 }
 
 /** Facts from a CONNACK the publish and subscribe layers need. */
@@ -55,6 +57,8 @@ const DRAIN_POLL_MS = 20;
  */
 export class Connection {
   state: ConnectionState = 'idle';
+  /** Why the client last ended in `failed`. */
+  lastFailure: WebMqttError | undefined;
   mqtt: MqttClient | undefined;
   protocolVersion: 4 | 5;
 
@@ -116,7 +120,7 @@ export class Connection {
       this.lastDelay = undefined;
       this.nextReason = 'initial';
       this.listenToBrowser();
-      if (this.signals && !this.signals.isOnline()) this.setState('offline');
+      if (this.signals && this.opts.browserEvents && !this.signals.isOnline()) this.setState('offline');
       else void this.attempt();
     }
     return done;
@@ -485,7 +489,8 @@ export class Connection {
     }
     const delay = backoffDelay(this.failures, policy, this.opts.random, this.lastDelay);
     this.lastDelay = delay;
-    this.setState('reconnecting', { reason, attempt: this.failures, retryInMs: delay });
+    // `attempt` is the number of the attempt being waited for, as the `connecting` that follows says.
+    this.setState('reconnecting', { reason, attempt: this.failures + 1, retryInMs: delay });
     this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = undefined;
       void this.attempt();
@@ -496,7 +501,9 @@ export class Connection {
     this.generation++;
     this.clearTimers();
     this.killSocket();
+    this.lastFailure = reason;
     this.setState('failed', { reason });
+    this.hooks.failed(reason);
     if (this.waiters.length > 0) this.settleWaiters(reason);
     else this.hooks.error(reason);
   }

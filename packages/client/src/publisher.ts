@@ -102,9 +102,20 @@ export class Publisher {
     this.pump();
   }
 
-  /** The socket is gone or a planned reconnect is draining: new publishes queue. */
+  /**
+   * The socket is gone or a planned reconnect is draining: new publishes queue. QoS 0 runs whose
+   * write was never confirmed go back to the head of the line (MQTT.js never calls back for a
+   * write stuck behind a dead socket); QoS 1/2 in flight stay with MQTT.js, which resends them.
+   */
   pause(): void {
     this.open = false;
+    this.clock.clearTimeout(this.pumpTimer);
+    this.pumpTimer = undefined;
+    if (this.writing.size > 0) {
+      const unconfirmed = [...this.writing].flat();
+      this.writing.clear();
+      this.requeue(unconfirmed);
+    }
   }
 
   /** Rejects every message not yet acknowledged: waiting, queued and in flight. */
@@ -127,10 +138,16 @@ export class Publisher {
     this.waitingBytes += item.payload.byteLength + item.topic.length;
   }
 
+  /** Puts messages back at the head of the line, in their order. */
+  private requeue(items: PendingPublish[]): void {
+    this.waiting.splice(this.waitingHead, 0, ...items);
+    for (const item of items) this.waitingBytes += item.payload.byteLength + item.topic.length;
+  }
+
   private pump(): void {
     if (this.pumping || this.pumpTimer !== undefined) return;
     this.pumping = true;
-    // QoS 0 messages handed over in this turn; one MQTT.js callback settles them all (see sendBatch).
+    // Plain QoS 0 messages handed over in this turn; one MQTT.js callback settles them all (see sendBatch).
     const batch: PendingPublish[] = [];
     let handed = 0;
     try {
@@ -149,9 +166,13 @@ export class Publisher {
         this.waitingHead++;
         this.waitingBytes -= next.payload.byteLength + next.topic.length;
         handed++;
-        if (next.qos === 0) batch.push(next);
-        else this.send(next);
-        if (batch.length > 0 && (next.qos > 0 || batch.length === BURST)) this.sendBatch(batch.splice(0));
+        if (next.qos === 0 && next.properties === undefined) {
+          batch.push(next);
+          continue;
+        }
+        // Order on the wire is the order of publish() calls: the run so far goes first.
+        if (batch.length > 0) this.sendBatch(batch.splice(0));
+        this.send(next);
       }
       if (batch.length > 0) this.sendBatch(batch.splice(0));
       if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
@@ -171,12 +192,40 @@ export class Publisher {
     return options;
   }
 
+  /** True when an MQTT.js error means the socket is gone (the message was not delivered), not a refusal of this message. */
+  private socketGone(): boolean {
+    const mqtt = this.mqtt as (MqttClient & { stream?: { destroyed?: boolean } }) | undefined;
+    return !mqtt || !mqtt.connected || mqtt.disconnecting || mqtt.stream?.destroyed === true;
+  }
+
+  /** A send failed because the socket went away: back to the head of the line until the next CONNACK. */
+  private socketFailed(items: PendingPublish[]): void {
+    this.open = false;
+    this.requeue(items);
+  }
+
+  private refused(item: PendingPublish, error: Error & { code?: unknown }): void {
+    const code = typeof error.code === 'number' ? error.code : undefined;
+    item.reject(new WebMqttError(
+      ErrorCode.PUBLISH_REJECTED,
+      code === undefined
+        ? `The publish to "${item.topic}" was refused: ${error.message}.`
+        : `The broker rejected the publish to "${item.topic}" (reason code 0x${code.toString(16)}).`,
+      { reasonCode: code, cause: error, retryable: false },
+    ));
+  }
+
   /**
-   * QoS 0 messages, in order, with a single callback on the last one: MQTT.js calls it once the
-   * whole run is written. A callback per message would add a `drain` listener per message.
+   * Plain QoS 0 messages (no properties, so MQTT.js cannot refuse one for a topic alias), in
+   * order, with a single callback on the last one: MQTT.js calls it once the whole run is written.
+   * A callback per message would add a `drain` listener per message.
    */
   private sendBatch(batch: PendingPublish[]): void {
     const mqtt = this.mqtt as MqttClient;
+    if (this.socketGone()) {
+      this.socketFailed(batch);
+      return;
+    }
     const last = batch.length - 1;
     for (let i = 0; i < last; i++) {
       const item = batch[i] as PendingPublish;
@@ -185,32 +234,36 @@ export class Publisher {
     const tail = batch[last] as PendingPublish;
     this.writing.add(batch);
     mqtt.publish(tail.topic, tail.payload as never, this.publishOptions(tail), (error?: Error) => {
-      // Already rejected by rejectAll() when it is no longer being written.
+      // Already requeued by pause() or rejected by rejectAll() when it is no longer being written.
       if (!this.writing.delete(batch)) return;
       if (!error) {
         for (const item of batch) item.resolve();
-      } else {
-        // Written into a socket that died: not delivered, so back to the head of the line, in order.
-        this.waiting.splice(this.waitingHead, 0, ...batch);
-        for (const item of batch) this.waitingBytes += item.payload.byteLength + item.topic.length;
+        this.pump();
+        return;
       }
-      this.pump();
+      this.socketFailed(batch);
     });
   }
 
   private send(item: PendingPublish): void {
     const mqtt = this.mqtt as MqttClient;
-    this.inFlight.add(item);
+    if (this.socketGone()) {
+      this.socketFailed([item]);
+      return;
+    }
+    const tracked = item.qos > 0;
+    if (tracked) this.inFlight.add(item);
+    else this.writing.add([item]);
+    const single = tracked ? undefined : [...this.writing].at(-1);
     mqtt.publish(item.topic, item.payload as never, this.publishOptions(item), (error?: Error & { code?: unknown }) => {
-      // Already rejected by rejectAll() when it is no longer in flight.
-      if (!this.inFlight.delete(item)) return;
-      if (!error) {
-        item.resolve();
-      } else if (typeof error.code === 'number') {
-        item.reject(new WebMqttError(ErrorCode.PUBLISH_REJECTED, `The broker rejected the publish to "${item.topic}" (reason code 0x${error.code.toString(16)}).`, { reasonCode: error.code, cause: error }));
-      } else {
-        this.waiting.splice(this.waitingHead, 0, item);
-        this.waitingBytes += item.payload.byteLength + item.topic.length;
+      // Already rejected by rejectAll() (or requeued by pause()) when no longer tracked.
+      if (tracked ? !this.inFlight.delete(item) : !this.writing.delete(single as PendingPublish[])) return;
+      if (!error) item.resolve();
+      else if (typeof error.code === 'number' || !this.socketGone()) this.refused(item, error);
+      else {
+        // QoS 1/2: MQTT.js only fails these when the socket went away before it stored them.
+        this.socketFailed([item]);
+        return;
       }
       this.pump();
     });

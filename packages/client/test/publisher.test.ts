@@ -90,7 +90,7 @@ describe('offline queue', () => {
 
   // BUG (working tree, publisher.ts pump()): a QoS 1/2 message is sent before the QoS 0 batch queued ahead of it,
   // because `this.send(next)` runs before the pending batch is flushed.
-  it.fails('keeps publish order across QoS levels when a backlog is flushed', async () => {
+  it('keeps publish order across QoS levels when a backlog is flushed', async () => {
     const h = harness();
     void h.client.publish('a/b', 'q0-first', { qos: 0 });
     void h.client.publish('a/b', 'q1-second', { qos: 1 });
@@ -138,8 +138,8 @@ describe('offline queue', () => {
     expect(h.queueEvents).toEqual([]);
   });
 
-  // BUG: STATE_TABLE says `failed` rejects publishes (queuesPublishes: false); client.publish() queues them and they hang.
-  it.fails('rejects a publish made after the client failed', async () => {
+  // Was a bug (fixed): STATE_TABLE says `failed` rejects publishes (queuesPublishes: false); client.publish() queues them and they hang.
+  it('rejects a publish made after the client failed', async () => {
     const h = harness({ reconnect: false });
     await h.connectNow();
     h.fake.dropSocket();
@@ -217,9 +217,9 @@ describe('every publish settles', () => {
 });
 
 describe('QoS 0 write failures', () => {
-  // BUG: on a QoS 0 callback error the publisher requeues at the head and pumps at once while still `open`,
+  // Was a bug (fixed): on a QoS 0 callback error the publisher requeues at the head and pumps at once while still `open`,
   // so the message is re-sent into the dying socket (here: lost) instead of waiting for the next CONNACK.
-  it.fails('puts a QoS 0 message whose write failed with the socket back at the head and sends it after reconnect', async () => {
+  it('puts a QoS 0 message whose write failed with the socket back at the head and sends it after reconnect', async () => {
     const h = harness();
     await h.connectNow();
     h.fake.holdQos0 = true;
@@ -241,10 +241,10 @@ describe('QoS 0 write failures', () => {
     expect([first.state, second.state]).toEqual(['resolved', 'resolved']);
   });
 
-  // BUG: a QoS 0 publish MQTT.js refuses synchronously (topic alias out of range) is requeued at the head instead of
+  // Was a bug (fixed): a QoS 0 publish MQTT.js refuses synchronously (topic alias out of range) is requeued at the head instead of
   // rejected: committed publisher.ts re-sends it in an endless synchronous loop; the working-tree batching version
   // leaves it in the line, re-sent and re-refused on every later pump, never settling.
-  it.fails('rejects a QoS 0 publish that MQTT.js refuses at once instead of retrying it in a loop', async () => {
+  it('rejects a QoS 0 publish that MQTT.js refuses at once instead of retrying it in a loop', async () => {
     const h = harness();
     await h.connectNow();
     const pub = track(h.client.publish('a/b', 'x', { qos: 0, properties: { topicAlias: 1 } }));
@@ -257,9 +257,9 @@ describe('QoS 0 write failures', () => {
 });
 
 describe('QoS 0 writes that never complete', () => {
-  // BUG: MQTT.js calls a QoS 0 callback only after `drain` when the socket buffer is full; if the socket dies first
+  // Was a bug (fixed): MQTT.js calls a QoS 0 callback only after `drain` when the socket buffer is full; if the socket dies first
   // it never calls back, and the publisher keeps the message in `writing` forever (not requeued, not rejected).
-  it.fails('settles a QoS 0 publish whose write was still waiting for drain when the socket died', async () => {
+  it('settles a QoS 0 publish whose write was still waiting for drain when the socket died', async () => {
     const h = harness();
     await h.connectNow();
     h.fake.holdQos0 = true;
@@ -274,9 +274,9 @@ describe('QoS 0 writes that never complete', () => {
     expect(pub.state).not.toBe('pending');
   });
 
-  // BUG: in a QoS 0 run only the last publish has a callback, so MQTT.js refusing an earlier one (topic alias out of
+  // Was a bug (fixed): in a QoS 0 run only the last publish has a callback, so MQTT.js refusing an earlier one (topic alias out of
   // range) goes unnoticed and that publish resolves as written.
-  it.fails('does not resolve a QoS 0 publish MQTT.js refused when it was not the last of its run', async () => {
+  it('does not resolve a QoS 0 publish MQTT.js refused when it was not the last of its run', async () => {
     const h = harness();
     const refused = track(h.client.publish('a/b', 'alias', { properties: { topicAlias: 1 } }));
     const fine = track(h.client.publish('a/b', 'plain'));
