@@ -1,6 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,13 +15,35 @@ const run = promisify(execFile);
 export const mosquittoBinary = process.env['WEBMQTT_MOSQUITTO'] ?? '/usr/sbin/mosquitto';
 const passwdBinary = process.env['WEBMQTT_MOSQUITTO_PASSWD'] ?? '/usr/bin/mosquitto_passwd';
 
+/** Debian ships the dynamic security plugin in the mosquitto package, under the multiarch lib dir. */
+function findDynsecPlugin(): string | undefined {
+  if (process.env['WEBMQTT_MOSQUITTO_DYNSEC']) return process.env['WEBMQTT_MOSQUITTO_DYNSEC'];
+  for (const dir of ['/usr/lib', ...safeList('/usr/lib').filter((d) => d.includes('-linux-')).map((d) => `/usr/lib/${d}`)]) {
+    const file = join(dir, 'mosquitto_dynamic_security.so');
+    if (existsSync(file)) return file;
+  }
+  return undefined;
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 export function mosquittoAvailable(): boolean {
   return existsSync(mosquittoBinary) && existsSync(passwdBinary);
 }
 
 /** The one user the generated password file knows. */
 export const MOSQUITTO_USERNAME = 'webmqtt';
-/** Topics under this prefix are denied by the ACL, so a SUBSCRIBE to them is rejected (reason code 0x87). */
+/**
+ * A SUBSCRIBE to a filter under this prefix is refused with reason code 0x87 (Not authorized).
+ * Mosquitto 2.0.11's acl_file never refuses a SUBSCRIBE (it only filters deliveries); the dynamic
+ * security plugin does, so it is loaded for that one ACL when installed.
+ */
 export const FORBIDDEN_PREFIX = 'forbidden';
 /** The topic alias maximum the broker announces in CONNACK. */
 export const MOSQUITTO_TOPIC_ALIAS_MAXIMUM = 5;
@@ -34,6 +56,8 @@ export interface MosquittoBroker {
   /** The plain MQTT listener, for mosquitto_pub/mosquitto_sub. */
   readonly mqtt: { host: string; port: number };
   readonly username: string;
+  /** True when SUBSCRIBE to `${FORBIDDEN_PREFIX}/#` is refused (the dynamic security plugin is installed). */
+  readonly refusesForbiddenSubscriptions: boolean;
   /** The password the broker accepts for {@link username}; options are ignored (no expiry with a password file). */
   issueToken(options?: unknown): Promise<string>;
   /** Cuts every WS/WSS connection abruptly (no DISCONNECT, so wills fire); keeps listening. */
@@ -65,18 +89,38 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-function config(dir: string, ports: { mqtt: number; ws: number; wss: number }): string {
+/**
+ * The dynamic security plugin's config: the same user and token as the password file (the plugin checks
+ * credentials first), everything allowed except subscribing under FORBIDDEN_PREFIX.
+ */
+function dynsecConfig(token: string): string {
+  const salt = randomBytes(12);
+  const iterations = 101;
+  return JSON.stringify({
+    defaultACLAccess: { publishClientSend: true, publishClientReceive: true, subscribe: true, unsubscribe: true },
+    clients: [{
+      username: MOSQUITTO_USERNAME,
+      password: pbkdf2Sync(token, salt, iterations, 64, 'sha512').toString('base64'),
+      salt: salt.toString('base64'),
+      iterations,
+      roles: [{ rolename: 'e2e' }],
+    }],
+    groups: [],
+    roles: [{ rolename: 'e2e', acls: [{ acltype: 'subscribePattern', topic: `${FORBIDDEN_PREFIX}/#`, priority: 10, allow: false }] }],
+  }, null, 1);
+}
+
+function config(dir: string, ports: { mqtt: number; ws: number; wss: number }, dynsec: string | undefined): string {
   const lines = [
     '# Generated for the webmqtt e2e suite.',
     'allow_anonymous false',
     `password_file ${join(dir, 'passwd')}`,
-    `acl_file ${join(dir, 'acl')}`,
+    ...(dynsec ? [`plugin ${dynsec}`, `plugin_opt_config_file ${join(dir, 'dynsec.json')}`] : []),
     'persistence true',
     `persistence_location ${dir}/`,
     'log_dest stderr',
     'log_type error',
     'log_type warning',
-    `max_topic_alias ${MOSQUITTO_TOPIC_ALIAS_MAXIMUM}`,
     // The stream specs put thousands of QoS 1 messages through one session.
     'max_queued_messages 10000',
     // Mosquitto refuses to drop privileges to a missing "mosquitto" user when started as root.
@@ -88,9 +132,12 @@ function config(dir: string, ports: { mqtt: number; ws: number; wss: number }): 
     `listener ${ports.ws} 127.0.0.1`,
     'protocol websockets',
     'socket_domain ipv4',
+    // A listener setting (before any listener it is ignored).
+    `max_topic_alias ${MOSQUITTO_TOPIC_ALIAS_MAXIMUM}`,
     `listener ${ports.wss} 127.0.0.1`,
     'protocol websockets',
     'socket_domain ipv4',
+    `max_topic_alias ${MOSQUITTO_TOPIC_ALIAS_MAXIMUM}`,
     `certfile ${join(dir, 'cert.pem')}`,
     `keyfile ${join(dir, 'key.pem')}`,
   ];
@@ -108,10 +155,11 @@ export async function startMosquitto(options: { certDir: string }): Promise<Mosq
   await writeFile(join(dir, 'key.pem'), key, { mode: 0o600 });
   await writeFile(join(dir, 'cert.pem'), cert);
   await run(passwdBinary, ['-b', '-c', join(dir, 'passwd'), MOSQUITTO_USERNAME, token]);
-  await writeFile(join(dir, 'acl'), [`user ${MOSQUITTO_USERNAME}`, `topic deny ${FORBIDDEN_PREFIX}/#`, 'topic readwrite #', ''].join('\n'), { mode: 0o600 });
+  const dynsec = findDynsecPlugin();
+  if (dynsec) await writeFile(join(dir, 'dynsec.json'), dynsecConfig(token), { mode: 0o600 });
   const ports = { mqtt: await freePort(), ws: await freePort(), wss: await freePort() };
   const configFile = join(dir, 'mosquitto.conf');
-  await writeFile(configFile, config(dir, ports));
+  await writeFile(configFile, config(dir, ports, dynsec));
 
   let child: ChildProcess | undefined;
   let log = '';
@@ -156,6 +204,7 @@ export async function startMosquitto(options: { certDir: string }): Promise<Mosq
     urls: { ws: `ws://127.0.0.1:${proxies.ws.port}/mqtt`, wss: `wss://localhost:${proxies.wss.port}/mqtt` },
     mqtt: { host: '127.0.0.1', port: ports.mqtt },
     username: MOSQUITTO_USERNAME,
+    refusesForbiddenSubscriptions: dynsec !== undefined,
     issueToken: async () => token,
     dropConnections: async () => {
       for (const proxy of all) proxy.dropConnections();
