@@ -1,0 +1,44 @@
+// Node.js clients for the reconnect, herd and memory cases: the SDK's own dist build (in Node it
+// resolves mqtt to MQTT.js's Node build) and raw MQTT.js, behind one small interface.
+import mqtt from 'mqtt';
+import { createClient } from '../../packages/client/dist/index.mjs';
+
+export const CLIENT_KINDS = {
+  webmqtt: 'webmqtt (defaults: 1 s initial, full jitter)',
+  'webmqtt-fast': 'webmqtt (reconnect.initialDelayMs 250)',
+  mqtt: 'MQTT.js 5.16 (reconnectPeriod 1000)',
+};
+
+export async function openNodeClient(kind, url, clientId, { onConnect } = {}) {
+  if (kind === 'mqtt') {
+    const client = mqtt.connect(url, { clientId, protocolVersion: 4, reconnectPeriod: 1000 });
+    client.on('error', () => {});
+    if (onConnect) client.on('connect', onConnect);
+    await new Promise((resolve, reject) => {
+      client.once('connect', resolve);
+      setTimeout(() => reject(new Error('MQTT.js connect timeout')), 15_000).unref();
+    });
+    const handlers = new Map();
+    client.on('message', (topic, payload) => handlers.get(topic)?.(payload));
+    return {
+      raw: client,
+      subscribe: (topic, qos, fn) => {
+        handlers.set(topic, fn);
+        return client.subscribeAsync(topic, { qos });
+      },
+      publish: (topic, bytes, qos) => client.publish(topic, Buffer.from(bytes), { qos }),
+      close: () => client.endAsync(true),
+    };
+  }
+  const reconnect = kind === 'webmqtt-fast' ? { initialDelayMs: 250 } : undefined;
+  const client = createClient({ url, clientId, protocolVersion: 4, ...(reconnect ? { reconnect } : {}) });
+  client.on('error', () => {});
+  if (onConnect) client.on('connect', onConnect);
+  await client.connect();
+  return {
+    raw: client,
+    subscribe: (topic, qos, fn) => client.subscribe(topic, (m) => fn(m.payload), { qos }),
+    publish: (topic, bytes, qos) => client.publish(topic, bytes, { qos }).catch(() => {}),
+    close: () => client.close(),
+  };
+}

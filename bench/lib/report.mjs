@@ -1,0 +1,94 @@
+// Turns a results object into Markdown tables (printed, and written into BENCHMARKS.md).
+import { fmt, fmtSpread, ratio } from './stats.mjs';
+
+const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+const x = (r) => (Number.isFinite(r) ? `${r.toFixed(2)}×` : 'n/a');
+const kb = (b) => (b / 1024).toFixed(1);
+
+export function targets(results) {
+  const out = [];
+  const tp = results.throughput ?? [];
+  for (const broker of [...new Set(tp.map((r) => r.broker))]) {
+    for (const [qos, goal] of [[0, 1.2], [1, 1.8]]) {
+      const base = tp.find((r) => r.broker === broker && r.qos === qos && r.client === 'mqtt')?.msgPerSec.median;
+      for (const client of ['webmqtt', 'webmqtt-tuned']) {
+        const ours = tp.find((r) => r.broker === broker && r.qos === qos && r.client === client)?.msgPerSec.median;
+        const got = ratio(ours, base);
+        out.push({ target: `throughput ${broker} QoS ${qos}, ${client} ≥ ${goal}× MQTT.js`, value: x(got), met: got >= goal });
+      }
+    }
+  }
+  const herd = results.herd ?? [];
+  const w = herd.find((r) => r.client === 'webmqtt');
+  const m = herd.find((r) => r.client === 'mqtt');
+  if (w && m) out.push({ target: 'herd peak bucket ≤ 1/10 of MQTT.js', value: `${w.peakPer100ms} vs ${m.peakPer100ms} (${(w.peakPer100ms / m.peakPer100ms).toFixed(2)})`, met: w.peakPer100ms * 10 <= m.peakPer100ms });
+  if (results.size) {
+    out.push({ target: 'SDK own code ≤ 5 KB gz (all features)', value: `${kb(results.size.apps[1].gzip)} KB (full app), ${kb(results.size.own.gzip)} KB (whole index.mjs)`, met: results.size.apps[1].gzip <= 5 * 1024 });
+    out.push({ target: 'minimal app SDK code ≤ 3 KB gz', value: `${kb(results.size.apps[0].gzip)} KB`, met: results.size.apps[0].gzip <= 3 * 1024 });
+  }
+  return out;
+}
+
+export function markdown(results) {
+  const parts = [];
+  const env = results.env;
+  parts.push(`Run ${env.date} at commit ${env.commit}${results.quick ? ' — **BENCH_QUICK smoke run: small sizes, 1 run; do not quote**' : ''}; ${results.elapsedS} s in all.`);
+  parts.push(table(['machine', 'value'], [
+    ['CPU', `${env.cpus} × ${env.cpuModel}`], ['load average (1/5/15 min) at start → end', `${env.loadAverageAtStart?.join(' / ')} → ${env.loadAverageAtEnd?.join(' / ')}`], ['memory', `${env.memoryGiB} GiB`], ['Node.js', env.node], ['Chromium', env.chromium],
+    ['Mosquitto', env.mosquitto], ['MQTT.js', env.mqtt], ['Paho JS', env.paho], ['aedes (dev broker)', env.aedes], ['qlobber', env.qlobber], ['webmqtt', env.webmqtt],
+  ]));
+
+  parts.push('### Targets');
+  parts.push(table(['target', 'measured', 'met?'], targets(results).map((t) => [t.target, t.value, t.met ? 'yes' : '**no**'])));
+
+  if (results.throughput) {
+    parts.push('### 1. Throughput (browser → broker → same browser, 64 B payloads)');
+    parts.push(`Messages per second, median of ${results.runs} runs (spread min–max), ratio of medians vs MQTT.js defaults on the same broker and QoS. ${results.throughputSizes}. Chromium started by child_process, no DevTools client attached. Mosquitto config: ${results.mosquittoConf}. Dev broker: maxPacketSize raised to ${kb(results.devBrokerMaxPacket)} KB so that single-message bursts are accepted. "max WS msg" is the largest WebSocket message the page sent.`);
+    const rows = results.throughput.map((r) => {
+      const base = results.throughput.find((b) => b.broker === r.broker && b.qos === r.qos && b.client === 'mqtt');
+      return [r.broker, `QoS ${r.qos}`, r.label, fmt(r.msgPerSec.median), fmtSpread(r.msgPerSec), x(ratio(r.msgPerSec.median, base?.msgPerSec.median)), `${kb(r.maxFrameBytes)} KB`, r.error ? `error: ${r.error.slice(0, 80)}` : r.incomplete.length ? `incomplete: ${r.incomplete.join(', ')}` : ''];
+    });
+    parts.push(table(['broker', 'QoS', 'client', 'msg/s (median)', 'spread', 'vs MQTT.js', 'max WS msg', 'note'], rows));
+  }
+  if (results.driverCheck) {
+    parts.push('#### Driver check: does Playwright slow the page down?');
+    parts.push(table(['driver', 'case', 'msg/s (median)', 'spread'], results.driverCheck.map((r) => [r.driver === 'process' ? 'chromium via child_process (used above)' : 'playwright-core launch + page.goto, no listeners', `MQTT.js QoS 0, ${r.broker}`, fmt(r.msgPerSec.median), fmtSpread(r.msgPerSec)])));
+  }
+  if (results.latency) {
+    parts.push('### 2. Latency (publish → own subscription, 100 msg/s, 64 B)');
+    parts.push(table(['broker', 'QoS', 'client', 'p50 ms (median of runs)', 'p50 spread', 'p99 ms (median of runs)', 'p99 spread', 'pooled p50 / p99', 'lost'],
+      results.latency.map((r) => [r.broker, `QoS ${r.qos}`, r.client, fmt(r.p50.median, 2), fmtSpread(r.p50, 2), fmt(r.p99.median, 2), fmtSpread(r.p99, 2), `${fmt(r.pooledP50, 2)} / ${fmt(r.pooledP99, 2)}`, r.lost])));
+  }
+  if (results.recovery) {
+    parts.push('### 3. Reconnect');
+    parts.push('Time from the dev broker listening again (after a 0.5 s outage) to the first message delivered to each of 20 Node clients, which publish one QoS 1 message on every connect; also whether the QoS 1 message published *during* the outage arrived.');
+    parts.push(table(['client', 'median ms', 'spread', 'lost', 'queued-while-offline delivered'], results.recovery.map((r) => [r.label, fmt(r.firstMessageMs.median), fmtSpread(r.firstMessageMs), r.lost, `${r.offlineQueuedDelivered}/${r.clients}`])));
+  }
+  if (results.online) {
+    const o = results.online;
+    parts.push(`Browser \`online\` event → connection attempt (webmqtt waiting a 60 s backoff, ${o.toAttemptMs.n} reps): median **${fmt(o.toAttemptMs.median, 2)} ms** (${fmtSpread(o.toAttemptMs, 2)}); → CONNACK ${fmt(o.toConnectedMs.median, 2)} ms (${fmtSpread(o.toConnectedMs, 2)}). MQTT.js and Paho do not listen to \`online\`: their next attempt comes when their timer fires (MQTT.js: up to reconnectPeriod, 1 s by default).`);
+  }
+  if (results.herd) {
+    parts.push(`#### Herd: ${results.herd[0]?.clients} Node clients, broker paused for 2 s`);
+    parts.push(table(['client', 'peak connects / 100 ms', 'peak at (ms after resume)', 'all back after ms', 'reconnected', 'first 2 s, per 100 ms'], results.herd.map((r) => [r.label, r.peakPer100ms, r.peakBucketStartMs, fmt(r.allBackMs), `${r.reconnected}/${r.clients}`, r.buckets.slice(0, 20).join(' ')])));
+  }
+  if (results.memory) {
+    parts.push('### 4. Memory: forced reconnects of one client (Node, --expose-gc, after GC)');
+    parts.push(table(['client', 'reconnects', 'time ms', 'heap delta KiB', 'MQTT.js listeners before → after', 'socket listeners before → after', 'SDK listeners before → after', 'timers before → after', 'works after'],
+      results.memory.map((r) => r.error ? [r.kind, 'error', r.error, '', '', '', '', '', ''] : [r.kind, r.reconnects, r.elapsedMs, ((r.after.heapUsed - r.before.heapUsed) / 1024).toFixed(0), `${r.before.mqttListeners} → ${r.after.mqttListeners}`, `${r.before.streamListeners} → ${r.after.streamListeners}`, r.before.sdkListeners === undefined ? '–' : `${r.before.sdkListeners} → ${r.after.sdkListeners}`, `${r.before.timers} → ${r.after.timers}`, r.works ? 'yes' : 'no'])));
+  }
+  if (results.size) {
+    const s = results.size;
+    parts.push('### 5. Size (terser-minified where noted; gzip -9, brotli q11)');
+    parts.push(table(['what', 'raw B', 'gzip B', 'brotli B'], [...s.dist, s.own, ...s.apps, ...s.others].map((r) => [r.name, fmt(r.raw), fmt(r.gzip), fmt(r.brotli)])));
+    if (s.modules) {
+      parts.push('SDK modules, each transpiled and minified alone (gzip B, largest first): ' + s.modules.map((m) => `${m.name} ${m.gzip}`).join(', ') + '.');
+    }
+  }
+  if (results.router) {
+    parts.push('### 6. Router: one message against 10,000 live subscriptions');
+    parts.push(table(['router', 'dispatches/s (median)', 'spread', 'vs qlobber', 'matched handlers', 'add 10,000 ms'], results.router.map((r) => [r.router, fmt(r.opsPerSec.median), fmtSpread(r.opsPerSec), x(ratio(r.opsPerSec.median, results.router.find((q) => q.router === 'qlobber')?.opsPerSec.median)), r.matches, fmt(r.addAllMs, 1)])));
+  }
+  if (results.errors?.length) parts.push(`Errors: ${results.errors.map((e) => `${e.suite}: ${e.error}`).join('; ')}`);
+  return parts.join('\n\n');
+}
