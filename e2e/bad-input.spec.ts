@@ -227,10 +227,6 @@ const KNOWN_BUGS: Record<string, string> = {
   'subscribe: handler a cyclic object': 'subscribe() throws TypeError (cyclic JSON) synchronously instead of rejecting INVALID_OPTIONS',
   // BUG: message-stream.ts reads options.signal before checking options; messages(filter, null) throws TypeError synchronously.
   'messages(): options null': 'messages(filter, null) throws TypeError synchronously',
-  // BUG: options.ts never validates clock; createClient({ clock: 'x' }) is accepted and connect() later breaks.
-  'createClient: clock a string': 'createClient accepts clock: "x"',
-  // BUG: options.ts never validates browserSignals; createClient({ browserSignals: 'x' }) is accepted and connect() throws TypeError synchronously.
-  'createClient: browserSignals a string': 'createClient accepts browserSignals: "x"',
 };
 
 function mismatches(results: CaseResult[]): CaseResult[] {

@@ -1,0 +1,242 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { startBroker, type Broker } from '@webmqtt/broker';
+import { test, expect } from './support/fixtures';
+import { startChaosProxy, type ChaosProxy } from './support/chaos-proxy';
+
+// Delivery guarantees through a hostile network: a seeded proxy between the browser and the broker cuts,
+// stalls (half-open), delays and fragments the WebSocket's TCP stream while QoS 1 / QoS 2 traffic flows
+// both ways with a persistent session (clean: false).
+//
+// Replay a run: CHAOS_SEED=<seed printed by the failing run> npx playwright test e2e/chaos.spec.ts
+// QoS 1 duplicates are counted and reported (annotations, console); QoS 2 must have none.
+// Full run (10,000 messages each way): CHAOS_FULL=1 npx playwright test e2e/chaos.spec.ts (npm run test:chaos)
+
+const FULL = process.env['CHAOS_FULL'] === '1';
+const COUNT = Number(process.env['CHAOS_COUNT'] ?? (FULL ? 10_000 : 1_500));
+/** Messages per second in each direction: CI sends 1,500 in ~15 s, the full run 10,000 in ~50 s. */
+const RATE = FULL ? 200 : 100;
+const BASE_SEED = process.env['CHAOS_SEED'] !== undefined ? Number(process.env['CHAOS_SEED']) : Math.floor(Math.random() * 2 ** 31);
+
+/** Keepalive 2 s: MQTT.js declares a silent link dead after 1.5 x keepalive, so a stall is noticed within ~3 s. */
+const CLIENT_OPTIONS = {
+  protocolVersion: 4,
+  clean: false,
+  keepalive: 2,
+  connectTimeoutMs: 3_000,
+  reconnect: { initialDelayMs: 50, maxDelayMs: 1_000, factor: 2, jitter: 'full', resetAfterMs: 5_000 },
+  // Everything published during an outage waits here; sized for the whole run so overflow is never what is tested.
+  offlineQueue: { maxMessages: COUNT + 1_000, maxBytes: 64 * 1024 * 1024, overflow: 'reject' },
+};
+
+interface PageCounts {
+  upIssued: number;
+  upSettled: number;
+  upOutcomes: Record<string, number>;
+  downUnique: number;
+  downCopies: number;
+  /** Copies that arrived on the same connection as the first copy: MQTT never allows that. */
+  downSameConnectionDups: number;
+  downMissing: number[];
+  connects: number;
+  sessionPresent: number;
+  state: string;
+  /** State changes as 'current(code)', consecutive repeats folded: what the client went through. */
+  journey: string;
+  errors: string[];
+}
+
+class Sink {
+  readonly seen = new Set<string>();
+  copies = 0;
+  constructor(readonly client: MqttClient) {}
+}
+
+function connectNode(url: string, clientId: string): Promise<MqttClient> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(url, { clientId, clean: false, protocolVersion: 4, reconnectPeriod: 500, connectTimeout: 5_000 });
+    client.once('connect', () => resolve(client));
+    client.once('error', reject);
+  });
+}
+
+function endNode(client: MqttClient | undefined): Promise<void> {
+  return new Promise((resolve) => (client ? client.end(true, {}, () => resolve()) : resolve()));
+}
+
+for (const qos of [1, 2] as const) {
+  test(`QoS ${qos}, clean: false, through cuts, stalls, delays and fragments: ${COUNT} messages each way arrive complete${qos === 2 ? ', none twice' : ''}`, async ({ esmPage }, testInfo) => {
+    const kind = (testInfo.project.use as Record<string, unknown>)['brokerKind'];
+    test.skip(kind !== undefined && kind !== 'aedes', 'chaos runs against the dev broker (aedes), started by this spec');
+    test.setTimeout(FULL ? 600_000 : 150_000);
+    // BUG (broker side, not the SDK): aedes 1.2 loses QoS 2 messages across stalls and cuts with clean: false — PUBCOMP'd
+    // publishes never reach the subscriber, broker -> browser ones go missing or arrive twice; reproduced with plain
+    // MQTT.js (Node) through the same proxy, no webmqtt involved. Remove test.fail once the dev broker delivers exactly once.
+    test.fail(qos === 2, 'aedes loses / duplicates QoS 2 messages across reconnects (reproduced without the SDK)');
+    const seed = (BASE_SEED + qos) >>> 0;
+    console.log(`[chaos] QoS ${qos}: seed ${seed} (replay with CHAOS_SEED=${BASE_SEED})`);
+    testInfo.annotations.push({ type: 'chaos seed', description: `${seed} (CHAOS_SEED=${BASE_SEED})` });
+
+    let broker: Broker | undefined;
+    let proxy: ChaosProxy | undefined;
+    let sink: Sink | undefined;
+    let source: MqttClient | undefined;
+    try {
+      broker = await startBroker({ wsPort: 0, wssPort: false, auth: { anonymous: true } });
+      proxy = await startChaosProxy({
+        target: { host: broker.host, port: broker.wsPort },
+        seed,
+        cutEveryMs: [300, 3_000],
+        stallProbability: 0.3,
+        delayMs: [0, 30],
+        fragment: true,
+        // The client notices a stall within ~3 s (keepalive 2 s); holding the dead pair longer only blocks Chromium,
+        // which opens one WebSocket per host at a time while another is still in its handshake.
+        stallMaxMs: 6_000,
+      });
+      const upTopic = `chaos/${seed}/up`;
+      const downTopic = `chaos/${seed}/down`;
+
+      // Node-side peers talk to the broker directly: only the browser's link is hostile.
+      sink = new Sink(await connectNode(broker.urls.ws, `chaos-sink-${seed}`));
+      const theSink = sink;
+      theSink.client.on('message', (_topic, payload) => {
+        theSink.seen.add(payload.toString());
+        theSink.copies++;
+      });
+      await theSink.client.subscribeAsync(upTopic, { qos });
+      source = await connectNode(broker.urls.ws, `chaos-source-${seed}`);
+
+      await esmPage.evaluate(async ({ url, options, clientId, qos, upTopic, downTopic, count, rate }) => {
+        const w = window as any;
+        const h = w.makeHarness({ ...options, url, clientId });
+        w.chaos = h;
+        const down = { first: new Map<string, number>(), copies: 0, sameConnection: 0 };
+        w.down = down;
+        let connection = 0;
+        h.client.on('connect', () => connection++);
+        await h.client.connect();
+        await h.client.subscribe(downTopic, (m: any) => {
+          const n = m.text();
+          down.copies++;
+          const firstOn = down.first.get(n);
+          if (firstOn === undefined) down.first.set(n, connection);
+          else if (firstOn === connection) down.sameConnection++;
+        }, { qos });
+        w.up = { issued: 0, outcomes: [] as Promise<string>[], settled: 0, tally: {} as Record<string, number> };
+        // Paced in batches of 10, so faults land mid-stream rather than after a burst.
+        void (async () => {
+          for (let i = 0; i < count; i++) {
+            const p = h.client.publish(upTopic, String(i), { qos }).then(() => 'ok', (e: any) => (e && e.code) || String(e));
+            w.up.issued++;
+            w.up.outcomes.push(p.then((o: string) => {
+              w.up.settled++;
+              w.up.tally[o] = (w.up.tally[o] ?? 0) + 1;
+              return o;
+            }));
+            if (i % 10 === 9) await new Promise((r) => setTimeout(r, (10 * 1000) / rate));
+          }
+        })();
+      }, { url: `${proxy.url}/mqtt`, options: CLIENT_OPTIONS, clientId: `chaos-page-${seed}`, qos, upTopic, downTopic, count: COUNT, rate: RATE });
+
+      // Broker -> browser at the same pace, published straight into the broker.
+      const sourceClient = source;
+      let downAcked = 0;
+      const downErrors: string[] = [];
+      for (let i = 0; i < COUNT; i++) {
+        sourceClient.publish(downTopic, String(i), { qos }, (error) => {
+          if (error) downErrors.push(error.message);
+          else downAcked++;
+        });
+        if (i % 10 === 9) await new Promise((r) => setTimeout(r, (10 * 1000) / RATE));
+      }
+
+      const readCounts = (): Promise<PageCounts> => esmPage.evaluate((count) => {
+        const w = window as any;
+        const missing: number[] = [];
+        for (let i = 0; i < count && missing.length < 20; i++) if (!w.down.first.has(String(i))) missing.push(i);
+        return {
+          upIssued: w.up.issued,
+          upSettled: w.up.settled,
+          upOutcomes: w.up.tally,
+          downUnique: w.down.first.size,
+          downCopies: w.down.copies,
+          downSameConnectionDups: w.down.sameConnection,
+          downMissing: missing,
+          connects: w.chaos.record.connects.length,
+          sessionPresent: w.chaos.record.connects.filter((c: any) => c.sessionPresent).length,
+          state: w.chaos.client.state,
+          journey: w.chaos.record.states.map((s: any) => (s.code ? `${s.current}(${s.code})` : s.current)).join(' '),
+          errors: w.chaos.record.errors.map((e: any) => e.code).slice(0, 20),
+        };
+      }, COUNT);
+      await expect.poll(async () => (await readCounts()).upIssued, { timeout: 60_000 }).toBe(COUNT);
+
+      // The network recovers: no new faults, so the tail can complete (a stall in progress still has to be noticed).
+      proxy.calm();
+      const deadline = Date.now() + (FULL ? 120_000 : 60_000);
+      let counts = await readCounts();
+      while (Date.now() < deadline) {
+        counts = await readCounts();
+        if (counts.upSettled === COUNT && counts.downUnique === COUNT && theSink.seen.size === COUNT && downAcked === COUNT) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      const sinkMissing: number[] = [];
+      for (let i = 0; i < COUNT && sinkMissing.length < 20; i++) if (!theSink.seen.has(String(i))) sinkMissing.push(i);
+
+      const report = {
+        seed,
+        qos,
+        sent: COUNT,
+        up: { unique: theSink.seen.size, duplicates: theSink.copies - theSink.seen.size, outcomes: counts.upOutcomes, missing: sinkMissing },
+        down: { unique: counts.downUnique, duplicates: counts.downCopies - counts.downUnique, sameConnectionDuplicates: counts.downSameConnectionDups, missing: counts.downMissing, sourceAcked: downAcked },
+        proxy: { ...proxy.stats },
+        client: { connects: counts.connects, sessionPresent: counts.sessionPresent, state: counts.state, errors: counts.errors },
+      };
+      console.log(`[chaos] ${JSON.stringify(report)}`);
+      console.log(`[chaos] client states: ${counts.journey}`);
+      if (counts.state !== 'connected') {
+        // Stuck? Ask the broker directly, past the proxy, whether it still answers a CONNECT for this session.
+        const probe = mqtt.connect(broker.urls.ws, { clientId: `chaos-page-${seed}`, clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000 });
+        const started = Date.now();
+        const answer = await new Promise<string>((resolve) => {
+          probe.once('connect', (packet) => resolve(`CONNACK after ${Date.now() - started} ms (sessionPresent ${packet.sessionPresent})`));
+          probe.once('error', (error) => resolve(`error ${error.message}`));
+          setTimeout(() => resolve('no CONNACK within 5 s'), 5_000);
+        });
+        probe.end(true);
+        console.log(`[chaos] client ended in ${counts.state}; the broker, asked directly with the same clientId: ${answer}`);
+        testInfo.annotations.push({ type: 'chaos stuck client', description: `state ${counts.state}; direct CONNECT with the same clientId: ${answer}` });
+      }
+      testInfo.annotations.push(
+        { type: 'chaos up (browser -> broker)', description: `sent ${COUNT}, unique ${report.up.unique}, duplicates ${report.up.duplicates}` },
+        { type: 'chaos down (broker -> browser)', description: `sent ${COUNT}, unique ${report.down.unique}, duplicates ${report.down.duplicates}` },
+        { type: 'chaos faults', description: `cuts ${proxy.stats.cuts}, stalls ${proxy.stats.stalls}, connections ${proxy.stats.connections}, bytes ${proxy.stats.bytes}, client connects ${counts.connects}` },
+      );
+
+      // The faults really happened, and the client really went through them.
+      expect(proxy.stats.cuts + proxy.stats.stalls).toBeGreaterThan(0);
+      expect(counts.connects).toBeGreaterThan(1);
+      // Browser -> broker: every publish() settled 'ok', every message reached the broker's subscriber.
+      expect(report.up.outcomes).toEqual({ ok: COUNT });
+      expect(report.up.missing).toEqual([]);
+      expect(report.up.unique).toBe(COUNT);
+      // Broker -> browser: every message arrived; a QoS 1 duplicate is a redelivery after a reconnect, never on the same connection.
+      expect(downErrors).toEqual([]);
+      expect(report.down.missing).toEqual([]);
+      expect(report.down.unique).toBe(COUNT);
+      if (qos === 2) {
+        // A QoS 2 duplicate is never allowed (a QoS 1 one is: MQTT 3.1.1 4.3.2 lets the receiver see a PUBLISH twice).
+        expect(report.down.sameConnectionDuplicates).toBe(0);
+        // Exactly once.
+        expect(report.up.duplicates).toBe(0);
+        expect(report.down.duplicates).toBe(0);
+      }
+    } finally {
+      await esmPage.evaluate(() => (window as any).chaos?.client.close()).catch(() => {});
+      await endNode(sink?.client);
+      await endNode(source);
+      await proxy?.stop();
+      await broker?.stop();
+    }
+  });
+}
