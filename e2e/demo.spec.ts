@@ -1,9 +1,10 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
+import mqtt from 'mqtt';
 import { test, expect, type Page } from '@playwright/test';
 import { startDemo, type Demo } from '../demo/start-demo.mjs';
 
@@ -101,7 +102,7 @@ test('a full session: connect, subscribe, publish JSON, simulate a sensor, break
   // Break the connection: the dev broker drops the socket, the client backs off and comes back.
   await page.getByLabel('Payload', { exact: true }).fill('{"sent":"while offline"}');
   await page.getByRole('button', { name: 'Break the connection' }).click();
-  await expect(badge(page)).toHaveText(/Reconnecting in \d+\.\d s \(attempt 1\)/);
+  await expect(badge(page)).toHaveText(/Reconnecting in \d+\.\d s \(attempt \d+\)/);
   await page.getByRole('button', { name: 'Publish' }).click();
   await expect(page.locator('#publish-note')).toHaveText(/^Queued for sensors\/lab\/status/);
   await expect(page.locator('#queue-status')).toHaveText(/Offline queue: [1-9]\d* messages? \(\d+ B\), sent on reconnect/);
@@ -166,6 +167,25 @@ test('the message filter, pause and clear act on the log', async ({ page }) => {
   expect(problems).toEqual([]);
 });
 
+test('retained and binary messages from another client show the retained flag and hex', async ({ page }) => {
+  const problems = watchConsole(page);
+  const other = await mqtt.connectAsync(demo.brokerUrls.ws.replace('localhost', '127.0.0.1'), { username: 'e2e', password: demo.token, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000 });
+  try {
+    await other.publishAsync('devices/door/raw', Buffer.from([0x00, 0xff, 0x10, 0x7f]), { qos: 1, retain: true });
+    await open(page);
+    await connect(page);
+    await subscribe(page, 'devices/#');
+    const row = log(page).getByRole('listitem').filter({ hasText: 'devices/door/raw' });
+    await expect(row).toContainText('retained');
+    await expect(row).toContainText('binary');
+    await expect(row.locator('pre')).toHaveText('00 ff 10 7f (4 bytes, hex)');
+  } finally {
+    await other.publishAsync('devices/door/raw', '', { qos: 1, retain: true });
+    await other.endAsync();
+  }
+  expect(problems).toEqual([]);
+});
+
 test('a bad token ends in the failed state with the error code', async ({ page }) => {
   const problems = watchConsole(page);
   await open(page);
@@ -219,20 +239,27 @@ test('at phone width (375 px) nothing scrolls sideways and axe finds no serious 
   expect(problems).toEqual([]);
 });
 
-test('npm start names the busy port and the flag or variable to change it, without a stack trace', () => {
+test('npm start names the busy port and the flag or variable to change it, without a stack trace', async () => {
   const server = fileURLToPath(new URL('../demo/server.mjs', import.meta.url));
   const run = (args: string[]) =>
-    spawnSync(process.execPath, [server, ...args], {
-      encoding: 'utf8',
-      timeout: 20_000,
-      env: { ...process.env, WEBMQTT_DEMO_PORT: '', WEBMQTT_WS_PORT: '', WEBMQTT_WSS_PORT: '' },
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [server, ...args], {
+        env: { ...process.env, WEBMQTT_DEMO_PORT: '', WEBMQTT_WS_PORT: '', WEBMQTT_WSS_PORT: '' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setTimeout(() => child.kill(), 30_000);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stderr });
+      });
     });
   // The running demo holds these ports.
-  const page = run(['--port', String(demo.port)]);
-  expect(page.status).toBe(1);
-  expect(page.stderr).toBe(`Port ${demo.port} is in use: start with --port <n> or WEBMQTT_DEMO_PORT=<n>\n`);
-
-  const ws = run(['--port', '0', '--ws-port', String(demo.broker.wsPort), '--wss-port', '0']);
-  expect(ws.status).toBe(1);
-  expect(ws.stderr).toBe(`Port ${demo.broker.wsPort} is in use: start with --ws-port <n> or WEBMQTT_WS_PORT=<n>\n`);
+  const [page, ws] = await Promise.all([
+    run(['--port', String(demo.port)]),
+    run(['--port', '0', '--ws-port', String(demo.broker.wsPort), '--wss-port', '0']),
+  ]);
+  expect(page).toEqual({ code: 1, stderr: `Port ${demo.port} is in use: start with --port <n> or WEBMQTT_DEMO_PORT=<n>\n` });
+  expect(ws).toEqual({ code: 1, stderr: `Port ${demo.broker.wsPort} is in use: start with --ws-port <n> or WEBMQTT_WS_PORT=<n>\n` });
 });

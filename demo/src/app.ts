@@ -1,5 +1,6 @@
 import { mountChart } from './chart-panel';
 import { mountConnectionPanel } from './connection-panel';
+import { byId } from './dom';
 import { mountMessageLog } from './message-log';
 import { mountPacketTrace } from './packet-trace-panel';
 import { mountPublishPanel } from './publish-panel';
@@ -14,7 +15,13 @@ import { mountSubscriptionsPanel } from './subscriptions-panel';
  * so the page code never knows which one it got.
  */
 export async function startApp({ sdk, uPlot }: AppDeps): Promise<void> {
-  const config = await loadConfig();
+  let config: DemoConfig;
+  try {
+    config = await loadConfig();
+  } catch (error) {
+    byId('connection-note').textContent = `Cannot load the demo configuration (${error instanceof Error ? error.message : String(error)}). Is npm start still running?`;
+    return;
+  }
   const session = new Session(sdk);
   const badge = mountStateBadge(session);
   const colours = mountSubscriptionsPanel(sdk, session);

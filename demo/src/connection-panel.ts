@@ -4,8 +4,9 @@ import type { DemoConfig, Sdk } from './sdk';
 import type { Session } from './session';
 
 // Slower than the SDK default so people can watch the countdown: the first retry comes
-// after 1–2 s, then 2–4 s, … up to 30 s ("equal" jitter never retries at once).
-const DEMO_RECONNECT = { initialDelayMs: 2_000, maxDelayMs: 30_000, factor: 2, jitter: 'equal' } as const;
+// after 1–2 s, then 2–4 s, … up to 30 s ("equal" jitter never retries at once). The attempt
+// count starts over after 3 s of stable connection, so each "break" starts again at attempt 1.
+const DEMO_RECONNECT = { initialDelayMs: 2_000, maxDelayMs: 30_000, factor: 2, jitter: 'equal', resetAfterMs: 3_000 } as const;
 
 const DROP_PATH = '/__webmqtt/drop';
 
