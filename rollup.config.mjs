@@ -47,9 +47,9 @@ export default [
     input,
     plugins: [browserResolve(), commonjs(), ts()],
     output: [
-      { file: out('webmqtt.browser.mjs'), format: 'es', sourcemap: true, banner, plugins: [terser({ format: { comments: /^!/ } })] },
-      { file: out('webmqtt.umd.js'), format: 'umd', name: 'WebMqtt', sourcemap: true, banner, exports: 'named' },
-      { file: out('webmqtt.umd.min.js'), format: 'umd', name: 'WebMqtt', sourcemap: true, banner, exports: 'named', plugins: [terser({ format: { comments: /^!/ } })] },
+      { file: out('webmqtt.browser.mjs'), format: 'es', sourcemap: true, banner, inlineDynamicImports: true, plugins: [terser({ format: { comments: /^!/ } })] },
+      { file: out('webmqtt.umd.js'), format: 'umd', name: 'WebMqtt', sourcemap: true, banner, exports: 'named', inlineDynamicImports: true },
+      { file: out('webmqtt.umd.min.js'), format: 'umd', name: 'WebMqtt', sourcemap: true, banner, exports: 'named', inlineDynamicImports: true, plugins: [terser({ format: { comments: /^!/ } })] },
     ],
     onwarn: quiet,
   },

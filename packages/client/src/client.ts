@@ -77,7 +77,7 @@ export class WebMqttClient {
         inFlight: () => this.publisher.inFlightCount,
       },
     );
-    this.requests = new Requests(this);
+    this.requests = new Requests(this, clock);
   }
 
   /** Where the client is in its life; see the `state` event. */
@@ -180,11 +180,21 @@ export class WebMqttClient {
    * ```
    */
   messages(filter: string, options: MessagesOptions = {}): AsyncIterableIterator<Message> {
-    return messageStream((handler) => this.subscribe(filter, handler, options), options);
+    // Never throws: bad options surface as a rejected next(), like every other call.
+    const safe = typeof options === 'object' && options !== null ? options : {};
+    return messageStream(
+      (handler) => (safe === options ? this.subscribe(filter, handler, options) : reject(optionError('messages options', 'an object such as { qos: 1, signal }', options))),
+      safe,
+    );
   }
 
   /** MQTT 5 request/response: publishes with a response topic and correlation data, resolves with the reply. */
   request(topic: string, payload: string | Uint8Array, options: RequestOptions = {}): Promise<Message> {
+    const topicError = validateTopicName(topic);
+    if (topicError) return reject(topicError);
+    if (typeof options !== 'object' || options === null) return reject(optionError('request options', 'an object such as { timeoutMs: 5000 }', options));
+    const closed = this.rejectWhenUnusable();
+    if (closed) return reject(closed);
     return this.requests.request(topic, payload, options);
   }
 
@@ -224,7 +234,7 @@ export class WebMqttClient {
     const trace = (direction: 'in' | 'out') => (packet: unknown) => {
       // Tracing costs a copy per packet: only when someone listens.
       if (this.emitter.listenerCount('packet') === 0) return;
-      this.emit('packet', { direction, packet: redactPacket(packet as Record<string, unknown>) });
+      this.emit('packet', { direction, packet: redactPacket(packet as Record<string, unknown>, this.opts.auth?.placement === 'username') });
     };
     mqtt.on('packetsend', trace('out'));
     mqtt.on('packetreceive', trace('in'));
@@ -244,8 +254,17 @@ function failedError(reason: WebMqttError): WebMqttError {
   });
 }
 
+/** A short, safe description of a value for an error message (never throws: cyclic objects, BigInt, symbols). */
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol') return `a ${typeof value}`;
+  if (typeof value === 'bigint') return `${value}n`;
+  return String(value);
+}
+
 function optionError(field: string, expected: string, got?: unknown): WebMqttError {
-  const shown = got === undefined ? '' : ` (got ${typeof got === 'object' ? JSON.stringify(got) : String(got)})`;
+  const shown = got === undefined ? '' : ` (got ${describeValue(got)})`;
   return new WebMqttError(ErrorCode.INVALID_OPTIONS, `"${field}" must be ${expected}${shown}.`, { field });
 }
 

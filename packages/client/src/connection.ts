@@ -90,6 +90,10 @@ export class Connection {
   private waiters: Waiter[] = [];
   private stopSignals: (() => void) | undefined;
   private planned = false;
+  /** MQTT.js's first connection uses connect(); every later one reconnect() with the same stores. */
+  private everOpened = false;
+  /** Stops waiting for a token provider that has not answered yet. */
+  private cancelToken: (() => void) | undefined;
   /** Set when the broker refused MQTT 5 on an 'auto' attempt. */
   private fallbackToV4 = false;
   /** 'auto' is trying 3.1.1 after an MQTT 5 attempt got no CONNACK. */
@@ -221,7 +225,10 @@ export class Connection {
       const auth = this.opts.auth;
       if (auth) {
         this.checkTransport(url);
-        token = await resolveToken(auth, { attempt: attemptNo, reason: this.nextReason }, this.clock);
+        const cancel: { onCancel?: () => void } = {};
+        this.cancelToken = () => cancel.onCancel?.();
+        token = await resolveToken(auth, { attempt: attemptNo, reason: this.nextReason }, this.clock, cancel);
+        this.cancelToken = undefined;
         if (generation !== this.generation) return;
       }
     } catch (error) {
@@ -230,7 +237,33 @@ export class Connection {
       return;
     }
     this.token = token;
+    if (!this.mqtt) {
+      try {
+        await this.createMqtt(url);
+      } catch (error) {
+        if (generation !== this.generation) return;
+        this.attemptFailed(toWebMqttError(error, ErrorCode.CONNECTION_REFUSED, 'Could not start MQTT.js (see cause).'));
+        return;
+      }
+      if (generation !== this.generation) return;
+    }
     this.open(url, token);
+  }
+
+  private async createMqtt(url: string): Promise<void> {
+    const options = this.mqttOptions();
+    options.transformWsUrl = () => this.currentUrl;
+    const mqtt = await this.factory(url, options);
+    this.mqtt = mqtt;
+    this.hooks.created(mqtt);
+    mqtt.on('connect', (packet) => this.onConnack(packet as unknown as Record<string, unknown>));
+    mqtt.on('error', (error) => this.onMqttError(error));
+    mqtt.on('disconnect', (packet) => {
+      this.serverDisconnect = {
+        reasonCode: packet.reasonCode ?? 0,
+        serverReference: packet.properties?.serverReference,
+      };
+    });
   }
 
   private async nextUrl(): Promise<string> {
@@ -301,22 +334,7 @@ export class Connection {
   private open(url: string, token: ResolvedToken | undefined): void {
     const creds = applyToken(this.opts.auth, url, token?.token);
     const socketGeneration = ++this.socketGeneration;
-    let mqtt = this.mqtt;
-    if (!mqtt) {
-      const options = this.mqttOptions();
-      options.transformWsUrl = () => this.currentUrl;
-      mqtt = this.factory(url, options);
-      this.mqtt = mqtt;
-      this.hooks.created(mqtt);
-      mqtt.on('connect', (packet) => this.onConnack(packet as unknown as Record<string, unknown>));
-      mqtt.on('error', (error) => this.onMqttError(error));
-      mqtt.on('disconnect', (packet) => {
-        this.serverDisconnect = {
-          reasonCode: packet.reasonCode ?? 0,
-          serverReference: packet.properties?.serverReference,
-        };
-      });
-    }
+    const mqtt = this.mqtt as MqttClient;
     this.currentUrl = creds.url;
     mqtt.options.username = creds.username;
     mqtt.options.password = creds.password as never;
@@ -324,7 +342,10 @@ export class Connection {
     // MQTT.js fails in-flight QoS 1/2 publishes on a forced close when `clean && reconnectPeriod === 0`,
     // believing no reconnect will follow. One will, so the clean flag is restored for the CONNECT only.
     mqtt.options.clean = this.opts.clean;
-    if (socketGeneration === 1) mqtt.connect();
+    if (!this.everOpened) {
+      this.everOpened = true;
+      mqtt.connect();
+    }
     else mqtt.reconnect({ incomingStore: mqtt.incomingStore, outgoingStore: mqtt.outgoingStore });
     mqtt.options.clean = false;
     const stream = mqtt.stream as unknown as { once(event: string, fn: () => void): void } | undefined;
@@ -568,6 +589,8 @@ export class Connection {
   }
 
   private clearAttemptTimers(): void {
+    this.cancelToken?.();
+    this.cancelToken = undefined;
     this.clock.clearTimeout(this.retryTimer);
     this.clock.clearTimeout(this.connectTimer);
     this.retryTimer = undefined;

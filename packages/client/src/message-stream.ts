@@ -26,6 +26,8 @@ export function messageStream(
   const finish = (): void => {
     if (ended) return;
     ended = true;
+    // Done means done: nothing buffered is handed out after return() or abort.
+    buffer.length = 0;
     signal?.removeEventListener('abort', finish);
     void subscription?.unsubscribe();
     wake?.({ value: undefined, done: true });

@@ -84,7 +84,7 @@ export interface ClientOptions {
   auth?: AuthOptions;
   /** Allow sending a token over `ws://` to a non-loopback host. Default false. */
   allowInsecureAuth?: boolean;
-  reconnect?: ReconnectOptions | false;
+  reconnect?: ReconnectOptions | boolean;
   offlineQueue?: OfflineQueueOptions | false;
   will?: WillOptions;
   browserEvents?: boolean;
@@ -166,6 +166,23 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A misspelt nested option would otherwise be ignored without a word. */
+function checkKeys(value: Record<string, unknown>, field: string, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) fail(`${field}.${key}`, `one of ${known.join(', ')} (check its spelling)`);
+  }
+}
+
+function optMethods<T>(value: unknown, field: string, methods: readonly string[], allowNull: boolean): T | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === null && allowNull) return null;
+  if (!isPlainObject(value) && typeof value !== 'object') fail(field, `an object with ${methods.join(', ')}`, value);
+  for (const method of methods) {
+    if (typeof (value as Record<string, unknown>)?.[method] !== 'function') fail(`${field}.${method}`, 'a function', (value as Record<string, unknown>)?.[method]);
+  }
+  return value as T;
+}
+
 function optBool(value: unknown, field: string, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== 'boolean') fail(field, 'true or false', value);
@@ -217,6 +234,7 @@ function normalizeUrl(value: unknown): NormalizedOptions['url'] {
 function normalizeAuth(value: unknown, connectTimeoutMs: number): NormalizedAuth | undefined {
   const auth = optObject(value, 'auth');
   if (!auth) return undefined;
+  checkKeys(auth, 'auth', ['token', 'placement', 'username', 'queryParam', 'refreshBeforeExpiryMs', 'providerTimeoutMs']);
   const token = auth['token'];
   if (typeof token === 'string') {
     if (token.length === 0) fail('auth.token', 'a non-empty string or a provider function', token);
@@ -241,7 +259,9 @@ function normalizeAuth(value: unknown, connectTimeoutMs: number): NormalizedAuth
 
 function normalizeReconnect(value: unknown): BackoffPolicy | false {
   if (value === false) return false;
+  if (value === true) value = {};
   const r = optObject(value, 'reconnect') ?? {};
+  checkKeys(r, 'reconnect', ['initialDelayMs', 'maxDelayMs', 'factor', 'jitter', 'maxAttempts', 'resetAfterMs']);
   const initialDelayMs = optNumber(r['initialDelayMs'], 'reconnect.initialDelayMs', 1_000, 0, 2 ** 31 - 1);
   const maxDelayMs = optNumber(r['maxDelayMs'], 'reconnect.maxDelayMs', Math.max(30_000, initialDelayMs), 0, 2 ** 31 - 1);
   if (maxDelayMs < initialDelayMs) fail('reconnect.maxDelayMs', `at least reconnect.initialDelayMs (${initialDelayMs})`, maxDelayMs);
@@ -258,6 +278,7 @@ function normalizeReconnect(value: unknown): BackoffPolicy | false {
 function normalizeQueue(value: unknown): QueueLimits | false {
   if (value === false) return false;
   const q = optObject(value, 'offlineQueue') ?? {};
+  checkKeys(q, 'offlineQueue', ['maxMessages', 'maxBytes', 'overflow']);
   return {
     maxMessages: optNumber(q['maxMessages'], 'offlineQueue.maxMessages', 1_000, 1, 10_000_000),
     maxBytes: optNumber(q['maxBytes'], 'offlineQueue.maxBytes', 1_048_576, 1, 2 ** 31 - 1),
@@ -268,6 +289,7 @@ function normalizeQueue(value: unknown): QueueLimits | false {
 function normalizeWill(value: unknown): NormalizedWill | undefined {
   const w = optObject(value, 'will');
   if (!w) return undefined;
+  checkKeys(w, 'will', ['topic', 'payload', 'qos', 'retain', 'properties']);
   const topicError = validateTopicName(w['topic']);
   if (topicError) throw new WebMqttError(ErrorCode.INVALID_OPTIONS, `Option "will.topic": ${topicError.message}`, { field: 'will.topic', cause: topicError });
   const payload = encodePayload(w['payload'] ?? '');
@@ -332,9 +354,9 @@ export function normalizeOptions(input: unknown): NormalizedOptions {
     logger: normalizeLogger(input['logger']),
     tls: tls as TlsOptions | undefined,
     properties: optObject(input['properties'], 'properties'),
-    clock: input['clock'] as Clock | undefined,
+    clock: optMethods<Clock>(input['clock'], 'clock', ['now', 'setTimeout', 'clearTimeout'], false) ?? undefined,
     random,
     mqttFactory: optFunction<MqttFactory>(input['mqttFactory'], 'mqttFactory'),
-    browserSignals: input['browserSignals'] as BrowserSignals | null | undefined,
+    browserSignals: optMethods<BrowserSignals>(input['browserSignals'], 'browserSignals', ['isOnline', 'listen'], true),
   };
 }

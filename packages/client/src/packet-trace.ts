@@ -1,15 +1,18 @@
 const REDACTED = '[REDACTED]';
 
 /**
- * A copy of an MQTT.js packet fit for the `packet` event: credentials replaced, payload bytes
- * kept as a Uint8Array view. Never mutates the packet MQTT.js is still using.
+ * A copy of an MQTT.js packet fit for the `packet` event: credentials replaced. A shallow copy:
+ * the payload is the same bytes MQTT.js holds. Never mutates the packet MQTT.js is still using.
  */
-export function redactPacket(packet: Record<string, unknown>): Record<string, unknown> {
+export function redactPacket(packet: Record<string, unknown>, usernameIsSecret = false): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...packet };
   if (copy['cmd'] === 'connect') {
     if (copy['password'] !== undefined && copy['password'] !== null) copy['password'] = REDACTED;
-    // A JWT placed in the username (placement 'username') is a credential too.
-    if (typeof copy['username'] === 'string' && /^[\w-]+\.[\w-]+\.[\w-]*$/.test(copy['username'])) copy['username'] = REDACTED;
+    // The username is a credential with placement 'username'; a JWT-shaped one is treated as a credential anyway.
+    const username = copy['username'];
+    if (typeof username === 'string' && username !== '' && (usernameIsSecret || /^[\w-]+\.[\w-]+\.[\w-]*$/.test(username))) {
+      copy['username'] = REDACTED;
+    }
     const properties = copy['properties'] as Record<string, unknown> | undefined;
     if (properties && properties['authenticationData'] !== undefined) {
       copy['properties'] = { ...properties, authenticationData: REDACTED };

@@ -4,6 +4,7 @@ import type { QoS } from './options';
 import { utf8Encode } from './payload';
 import type { SubscribeOptions, Subscription } from './subscriptions';
 import type { WebMqttClient } from './client';
+import type { Clock } from './clock';
 
 /** Options of `client.request()`. */
 export interface RequestOptions {
@@ -48,7 +49,10 @@ export class Requests {
   private inbox: Promise<Subscription> | undefined;
   private readonly replyTopic: string;
 
-  constructor(private readonly client: WebMqttClient) {
+  constructor(
+    private readonly client: WebMqttClient,
+    private readonly clock: Clock,
+  ) {
     this.replyTopic = `webmqtt/replies/${client.clientId}`;
   }
 
@@ -66,7 +70,7 @@ export class Requests {
     const key = hex(correlation);
     return new Promise<Message>((resolve, reject) => {
       const cleanup = (): void => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         options.signal?.removeEventListener('abort', onAbort);
         this.pending.delete(key);
       };
@@ -74,7 +78,7 @@ export class Requests {
         cleanup();
         reject(new WebMqttError(ErrorCode.ABORTED, `The request to "${topic}" was aborted.`));
       };
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         cleanup();
         reject(new WebMqttError(ErrorCode.REQUEST_TIMEOUT, `No reply to the request on "${topic}" within ${timeoutMs} ms; is a responder subscribed?`));
       }, timeoutMs);

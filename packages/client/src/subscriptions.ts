@@ -73,6 +73,8 @@ export class Subscriptions {
   private readonly idByFilter = new Map<string, number>();
   private readonly filterById = new Map<number, string>();
   private readonly handlersByFilter = new Map<string, MessageHandler[]>();
+  /** Filters dropped while disconnected that a resumed session may still hold. */
+  private readonly unsubscribeLater = new Set<string>();
 
   constructor(private readonly onHandlerError: (error: unknown, message: Message) => void) {}
 
@@ -98,6 +100,7 @@ export class Subscriptions {
         if (this.registry.release(filter).last) await this.sendUnsubscribe(filter);
       },
     };
+    this.unsubscribeLater.delete(filter);
     if (first || upgrade) {
       this.confirmed.delete(filter);
       const waiter = this.pending.get(filter) ?? deferred();
@@ -123,6 +126,9 @@ export class Subscriptions {
     this.connected = true;
     this.useIds = subscriptionIds;
     if (!sessionPresent) this.confirmed.clear();
+    const stale = [...this.unsubscribeLater].filter((f) => !this.registry.has(f));
+    this.unsubscribeLater.clear();
+    if (sessionPresent && stale.length > 0) mqtt.unsubscribe(stale);
     const missing = this.registry.entries().map((e) => e.filter).filter((f) => !this.confirmed.has(f));
     if (missing.length > 0) this.sendSubscribe(missing);
   }
@@ -257,7 +263,7 @@ export class Subscriptions {
   }
 
   private async sendUnsubscribe(filter: string): Promise<void> {
-    this.confirmed.delete(filter);
+    const brokerHolds = this.confirmed.delete(filter);
     this.forgetId(filter);
     const waiter = this.pending.get(filter);
     if (waiter) {
@@ -265,7 +271,11 @@ export class Subscriptions {
       waiter.reject(new WebMqttError(ErrorCode.ABORTED, `The subscription to "${filter}" was removed before the broker confirmed it.`));
     }
     const mqtt = this.mqtt;
-    if (!mqtt || !this.connected) return;
+    if (!mqtt || !this.connected) {
+      // A persistent session still holds it: the UNSUBSCRIBE goes out once the session is back.
+      if (brokerHolds) this.unsubscribeLater.add(filter);
+      return;
+    }
     await new Promise<void>((resolve) => {
       mqtt.unsubscribe(filter, () => resolve());
     });

@@ -51,11 +51,20 @@ export function resolveToken(
   auth: NormalizedAuth,
   context: { attempt: number; reason: TokenReason },
   clock: Clock,
+  cancel?: { onCancel?: () => void },
 ): Promise<ResolvedToken> {
   const source = auth.token;
   if (typeof source === 'string') return Promise.resolve({ token: source, expiresAt: jwtExpiresAt(source) });
   return new Promise<ResolvedToken>((resolve, reject) => {
     let settled = false;
+    if (cancel) {
+      // The client closed or moved on: drop the timeout timer; the provider's answer is ignored.
+      cancel.onCancel = () => {
+        if (settled) return;
+        settled = true;
+        clock.clearTimeout(timer);
+      };
+    }
     const timer = clock.setTimeout(() => {
       if (settled) return;
       settled = true;
@@ -108,8 +117,18 @@ export function applyToken(auth: NormalizedAuth | undefined, url: string, token:
   }
 }
 
-/** When to fetch the next token (ms from now), or undefined when the token has no known expiry. */
+/** Never refresh sooner than this after connecting: a token shorter-lived than the margin must not cause a reconnect loop. */
+const MIN_REFRESH_MS = 1_000;
+
+/**
+ * When to fetch the next token (ms from now), or undefined when there is nothing to refresh
+ * (no known expiry, a static token, or a token already expired that the broker still accepted).
+ * A token that lives less than `refreshBeforeExpiryMs` is refreshed at three quarters of its remaining life.
+ */
 export function refreshDelay(token: ResolvedToken, auth: NormalizedAuth, now: number): number | undefined {
   if (token.expiresAt === undefined || typeof auth.token === 'string') return undefined;
-  return Math.max(0, token.expiresAt - auth.refreshBeforeExpiryMs - now);
+  const remaining = token.expiresAt - now;
+  if (remaining <= 0) return undefined;
+  const planned = remaining - auth.refreshBeforeExpiryMs;
+  return planned >= MIN_REFRESH_MS ? planned : Math.max(MIN_REFRESH_MS, Math.floor(remaining * 0.75));
 }

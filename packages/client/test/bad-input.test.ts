@@ -137,7 +137,7 @@ describe('bad input keeps the queue', () => {
 
 describe('known bugs (kept as failing tests)', () => {
   // BUG: client.ts optionError() JSON.stringify()s the bad value; a cyclic (or BigInt-holding) object throws TypeError synchronously from publish().
-  it.fails('publish() with a cyclic qos value rejects INVALID_OPTIONS instead of throwing synchronously', async () => {
+  it('publish() with a cyclic qos value rejects INVALID_OPTIONS instead of throwing synchronously', async () => {
     const h = harness();
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
@@ -147,7 +147,7 @@ describe('known bugs (kept as failing tests)', () => {
   });
 
   // BUG: same optionError() path: retain holding a BigInt makes JSON.stringify throw synchronously from publish().
-  it.fails('publish() with retain { n: 1n } rejects INVALID_OPTIONS instead of throwing synchronously', async () => {
+  it('publish() with retain { n: 1n } rejects INVALID_OPTIONS instead of throwing synchronously', async () => {
     const h = harness();
     const result = outcome(() => h.client.publish('a', 'x', { retain: { n: 1n } as never }));
     expect(result.threwSync).toBe(false);
@@ -169,21 +169,21 @@ describe('known bugs (kept as failing tests)', () => {
   });
 
   // BUG: message-stream.ts reads options.signal before anything checks options; messages(filter, null) throws TypeError synchronously.
-  it.fails('messages(filter, null) does not throw synchronously', async () => {
+  it('messages(filter, null) does not throw synchronously', async () => {
     const h = harness();
     const result = outcome(() => h.client.messages('a/#', null as never));
     expect(result.threwSync).toBe(false);
   });
 
   // BUG: requests.ts reads options.signal before checking options; request(topic, payload, null) rejects with a plain TypeError.
-  it.fails('request(topic, payload, null) rejects INVALID_OPTIONS (a WebMqttError)', async () => {
+  it('request(topic, payload, null) rejects INVALID_OPTIONS (a WebMqttError)', async () => {
     const h = harness();
     await h.connectNow();
     expect(await rejection(h.client.request('rpc/x', 'x', null as never))).toEqual({ code: ErrorCode.INVALID_OPTIONS, typed: true });
   });
 
   // BUG: requests.ts subscribes its reply inbox before validating the topic; request('a/#') while offline stays pending until a CONNACK.
-  it.fails('request() with an invalid topic rejects INVALID_TOPIC at once, even while not connected', async () => {
+  it('request() with an invalid topic rejects INVALID_TOPIC at once, even while not connected', async () => {
     const h = harness();
     const pending = track(h.client.request('a/#', 'x', { timeoutMs: 60_000 }));
     await flush();

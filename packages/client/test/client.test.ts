@@ -93,7 +93,7 @@ describe('close()', () => {
   });
 
   // BUG: resolveToken's providerTimeoutMs timer is not cancelled when the client closes during a hanging provider.
-  it.fails('leaves no timer behind when closed while the token provider is still running', async () => {
+  it('leaves no timer behind when closed while the token provider is still running', async () => {
     const h = harness({ auth: { token: () => new Promise<string>(() => {}) } });
     void h.client.connect().catch(() => {});
     await flush();
@@ -258,7 +258,7 @@ describe('packet event', () => {
   });
 
   // BUG: redactPacket only redacts a username that looks like a JWT; an opaque token sent with placement 'username' leaks.
-  it.fails('redacts an opaque token placed in the username', async () => {
+  it('redacts an opaque token placed in the username', async () => {
     const h = harness({ auth: { token: 'sk_live_opaque_secret', placement: 'username' }, tracePackets: true });
     await h.connectNow();
     expect(JSON.stringify(h.packets)).not.toContain('sk_live_opaque_secret');
@@ -314,7 +314,7 @@ describe('request / respond (MQTT 5)', () => {
   });
 
   // BUG: requests.ts uses the global setTimeout/clearTimeout instead of the injected clock.
-  it.fails('times out with REQUEST_TIMEOUT on the injected clock', async () => {
+  it('times out with REQUEST_TIMEOUT on the injected clock', async () => {
     const h = harness();
     await h.connectNow();
     const reply = track(h.client.request('rpc/x', 'y', { timeoutMs: 1000 }));

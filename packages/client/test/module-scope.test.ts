@@ -103,10 +103,11 @@ describe('nothing runs at module scope', () => {
     expect(from(importAccesses, '/packages/client/src/').map((a) => `${a.kind} ${a.name}`)).toEqual([]);
   });
 
-  // BUG: src/mqtt-factory.ts imports MQTT.js statically; evaluating it (is-browser.js) reads window, navigator and
+  // Was a bug (fixed: MQTT.js is now loaded on the first connection): a static import of MQTT.js read window, navigator and
   // window.document on import, so importing @webmqtt/client is not free of global access.
-  it.fails('importing src/index.ts touches none of the watched globals, dependencies included', () => {
-    const touched = importAccesses.filter((a) => accessor(a).includes('/node_modules/') || accessor(a).includes('/packages/client/src/'));
+  it('importing src/index.ts touches none of the watched globals, dependencies included', () => {
+    // vitest's own RPC timers are not the import's doing.
+    const touched = importAccesses.filter((a) => !accessor(a).includes('/node_modules/vitest/') && (accessor(a).includes('/node_modules/') || accessor(a).includes('/packages/client/src/')));
     expect(touched.map((a) => `${a.name} (${accessor(a).trim()})`)).toEqual([]);
   });
 

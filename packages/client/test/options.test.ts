@@ -58,7 +58,6 @@ const BAD: Array<[string, Record<string, unknown>, string]> = [
   ['auth.refreshBeforeExpiryMs negative', { auth: { token: 't', refreshBeforeExpiryMs: -1 } }, 'auth.refreshBeforeExpiryMs'],
   ['auth.providerTimeoutMs 0', { auth: { token: 't', providerTimeoutMs: 0 } }, 'auth.providerTimeoutMs'],
   ['allowInsecureAuth a string', { allowInsecureAuth: 'true' }, 'allowInsecureAuth'],
-  ['reconnect true', { reconnect: true }, 'reconnect'],
   ['reconnect a string', { reconnect: 'always' }, 'reconnect'],
   ['reconnect.initialDelayMs negative', { reconnect: { initialDelayMs: -5 } }, 'reconnect.initialDelayMs'],
   ['reconnect.maxDelayMs below initialDelayMs', { reconnect: { initialDelayMs: 5000, maxDelayMs: 1000 } }, 'reconnect.maxDelayMs'],
@@ -117,15 +116,15 @@ describe('normalizeOptions: rejects bad options with INVALID_OPTIONS naming the 
   });
 
   // BUG: `clock` and `browserSignals` are not validated; a wrong value only breaks later (connect() throws a TypeError synchronously).
-  it.fails.each([
+  it.each([
     ['clock', { clock: {} }],
     ['browserSignals', { browserSignals: 'yes' }],
   ])('rejects a malformed %s at createClient()', (field, options) => {
-    expect(optionError({ url: URL_OK, ...options }).field).toBe(field);
+    // The field names the missing method, e.g. clock.now.
+    expect(optionError({ url: URL_OK, ...options }).field).toMatch(new RegExp(`^${field}`));
   });
 
-  // BUG: nested option objects accept unknown keys, so a typo (reconnect.intialDelayMs) is silently ignored.
-  it.fails.each([
+  it.each([
     ['reconnect.intialDelayMs', { reconnect: { intialDelayMs: 5 } }],
     ['auth.palcement', { auth: { token: 't', palcement: 'query' } }],
     ['offlineQueue.maxMessage', { offlineQueue: { maxMessage: 5 } }],

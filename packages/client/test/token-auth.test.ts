@@ -149,8 +149,13 @@ describe('refreshDelay', () => {
     expect(refreshDelay({ token: 't', expiresAt: 100_000 }, auth({ token: provider, refreshBeforeExpiryMs: 10_000 }), 50_000)).toBe(40_000);
   });
 
-  it('is 0 for a token already inside the refresh window', () => {
-    expect(refreshDelay({ token: 't', expiresAt: 100_000 }, auth({ token: provider, refreshBeforeExpiryMs: 60_000 }), 90_000)).toBe(0);
+  it('refreshes a token already inside the refresh window at three quarters of its remaining life, never sooner than 1 s', () => {
+    expect(refreshDelay({ token: 't', expiresAt: 100_000 }, auth({ token: provider, refreshBeforeExpiryMs: 60_000 }), 90_000)).toBe(7_500);
+    expect(refreshDelay({ token: 't', expiresAt: 100_000 }, auth({ token: provider, refreshBeforeExpiryMs: 60_000 }), 99_500)).toBe(1_000);
+  });
+
+  it('is undefined for a token that has already expired (the broker accepted it anyway)', () => {
+    expect(refreshDelay({ token: 't', expiresAt: 100_000 }, auth({ token: provider, refreshBeforeExpiryMs: 60_000 }), 100_001)).toBeUndefined();
   });
 
   it('is undefined without an expiry', () => {
