@@ -49,6 +49,7 @@ export function markdown(results) {
       return [r.broker, `QoS ${r.qos}`, r.label, fmt(r.msgPerSec.median), fmtSpread(r.msgPerSec), x(ratio(r.msgPerSec.median, base?.msgPerSec.median)), `${kb(r.maxFrameBytes)} KB`, r.error ? `error: ${r.error.slice(0, 80)}` : r.incomplete.length ? `incomplete: ${r.incomplete.join(', ')}` : ''];
     });
     parts.push(table(['broker', 'QoS', 'client', 'msg/s (median)', 'spread', 'vs MQTT.js', 'max WS msg', 'note'], rows));
+    parts.push(`Per-run values: ${results.throughput.map((r) => `${r.broker.split(' ')[0]} Q${r.qos} ${r.client} [${r.msgPerSec.runs.map((v) => fmt(v)).join(', ')}]`).join('; ')}.`);
   }
   if (results.driverCheck) {
     parts.push('#### Driver check: does Playwright slow the page down?');

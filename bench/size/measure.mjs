@@ -11,9 +11,9 @@ export function compressedSizes(code) {
   };
 }
 
-export async function minify(code) {
+export async function minify(code, { compress = true } = {}) {
   const { minify: terser } = await import('terser');
-  const out = await terser(code, { module: true, compress: { passes: 2 }, mangle: true, format: { comments: false } });
+  const out = await terser(code, { module: true, compress: compress ? { passes: 2 } : false, mangle: true, format: { comments: false } });
   return out.code;
 }
 
