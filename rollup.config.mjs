@@ -19,7 +19,7 @@ const banner = `/*! ${pkg.name} v${pkg.version} | MIT */`;
 const ts = () =>
   typescript({
     tsconfig: `${pkgDir}/tsconfig.json`,
-    compilerOptions: { declaration: false, sourceMap: true, outDir: undefined, rootDir: undefined },
+    compilerOptions: { declaration: false, sourceMap: true, inlineSources: true, outDir: undefined, rootDir: undefined },
     include: [`${pkgDir}/src/**/*.ts`],
   });
 

@@ -220,14 +220,8 @@ async function runMatrix({ brokerUrl, token, topic, only }: { brokerUrl: string;
 }
 
 /** Known SDK bugs: each keeps its case and runs it alone under test.fail(). */
-const KNOWN_BUGS: Record<string, string> = {
-  // BUG: client.ts optionError() JSON.stringify()s the bad value; a cyclic object makes publish() throw a TypeError synchronously.
-  'publish: qos a cyclic object': 'publish() throws TypeError (cyclic JSON) synchronously instead of rejecting INVALID_OPTIONS',
-  // BUG: same optionError() in subscribe(): a cyclic handler value throws synchronously.
-  'subscribe: handler a cyclic object': 'subscribe() throws TypeError (cyclic JSON) synchronously instead of rejecting INVALID_OPTIONS',
-  // BUG: message-stream.ts reads options.signal before checking options; messages(filter, null) throws TypeError synchronously.
-  'messages(): options null': 'messages(filter, null) throws TypeError synchronously',
-};
+// Fixed: optionError() no longer JSON.stringify()s bad values; messages() checks its options first.
+const KNOWN_BUGS: Record<string, string> = {};
 
 function mismatches(results: CaseResult[]): CaseResult[] {
   return results.filter((r) => r.code !== r.expected || !r.isWebMqttError || r.threwSync !== r.expectSync);

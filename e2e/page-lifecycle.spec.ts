@@ -203,12 +203,8 @@ test('real back-forward cache (bfcache enabled in a dedicated Chromium): going b
       return;
     }
     testInfo.annotations.push({ type: 'lifecycle events', description: JSON.stringify(await page.evaluate(() => (window as any).lifecycle)) });
-    // BUG: Chromium closes the page's WebSocket when it enters the bfcache, but the close reaches MQTT.js
-    // only after `pageshow` has fired. At pageshow the SDK still sees 'connected' and only pings
-    // (connection.ts onBrowserSignal -> pingSoon); the close then lands as an ordinary loss and the client
-    // waits out its backoff (here 30 s) instead of reconnecting at once. Observed states:
-    // connecting, connected, reconnecting - and nothing for 30 s.
-    test.fail();
+    // Was a bug (fixed in connection.ts): Chromium closes the socket on entering the bfcache but MQTT.js hears
+    // of it only after pageshow; the SDK now drops the socket on pageshow(persisted) and reconnects at once.
     await page.waitForTimeout(1_000);
     testInfo.annotations.push({ type: 'states 1 s after restore', description: JSON.stringify(await page.evaluate(() => (window as any).subject.record.states.map((s: any) => ({ current: s.current, retryInMs: s.retryInMs, code: s.code })))) });
     await expect.poll(() => subjectState(page), { timeout: 5_000 }).toBe('connected');

@@ -3,13 +3,14 @@ import { test as base, expect } from './support/fixtures';
 // Every spec here hands the page an `issueToken(ttlSeconds, valid)` function backed by the broker, and
 // afterwards scans the page's console output and every state/error payload for any token it handed out.
 const test = base.extend<{ issued: string[] }>({
-  issued: async ({ esmPage, broker }, use) => {
+  issued: async ({ esmPage, broker, secretScan }, use) => {
     const issued: string[] = [];
     const consoleLines: string[] = [];
     esmPage.on('console', (m) => consoleLines.push(m.text()));
     await esmPage.exposeFunction('issueToken', async (ttl: number, valid = true) => {
       const token = valid ? await broker.issueToken({ sub: 'token-spec', ttl }) : `forged.${Math.random().toString(36).slice(2)}.token`;
       issued.push(token);
+      secretScan.addSecret(token);
       return token;
     });
     await use(issued);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type Broker } from '@webmqtt/broker';
 import { startStaticServer } from './static-server';
+import { captureSecretSurfaces, type SecretCapture } from './secret-scan';
 import { mosquittoAvailable, mosquittoBinary, startMosquitto, type MosquittoBroker } from './mosquitto';
 
 /** Which real broker a Playwright project runs against (see the projects in playwright.config.ts). */
@@ -40,6 +41,11 @@ interface TestFixtures {
   auth: E2EAuth;
   /** A unique topic prefix for the test, so parallel workers never see each other's messages. */
   topicPrefix: string;
+  /**
+   * Runs for every test: captures console lines, page errors, request URLs and SDK event payloads,
+   * and fails the test when the broker token (or any secret added with addSecret) shows up in them.
+   */
+  secretScan: SecretCapture;
 }
 
 const certDir = mkdtempSync(join(tmpdir(), 'webmqtt-e2e-certs-'));
@@ -98,10 +104,20 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     },
     { scope: 'worker' },
   ],
-  esmPage: async ({ page, site }, use) => {
+  secretScan: [
+    async ({ page, token }, use) => {
+      const scan = await captureSecretSurfaces(page);
+      await use(scan);
+      const leaks = await scan.leaks([token]);
+      expect(leaks, `a secret leaked: ${JSON.stringify(leaks)}`).toEqual([]);
+    },
+    { auto: true },
+  ],
+  // The pages open after the scan is in place: its event tap is an init script.
+  esmPage: async ({ page, site, secretScan: _scan }, use) => {
     await use(await openSdkPage(page, site.url, '/esm.html'));
   },
-  umdPage: async ({ page, site }, use) => {
+  umdPage: async ({ page, site, secretScan: _scan }, use) => {
     await use(await openSdkPage(page, site.url, '/umd.html'));
   },
   token: async ({ broker }, use) => {

@@ -59,7 +59,8 @@ export class WebMqttClient {
           const mqtt = this.connection.mqtt as MqttClient;
           const ids = info.protocolVersion === 5 && info.properties?.['subscriptionIdentifiersAvailable'] !== false;
           this.subscriptions.onConnected(mqtt, info.sessionPresent, ids);
-          this.publisher.resume(mqtt, info.receiveMaximum);
+          const aliasMax = info.properties?.['topicAliasMaximum'];
+          this.publisher.resume(mqtt, info.receiveMaximum, typeof aliasMax === 'number' ? aliasMax : 0);
           this.emit('connect', { sessionPresent: info.sessionPresent });
         },
         disconnected: () => {

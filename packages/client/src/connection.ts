@@ -90,6 +90,10 @@ export class Connection {
   private waiters: Waiter[] = [];
   private stopSignals: (() => void) | undefined;
   private planned = false;
+  /** Native timers until the worker probe says workers run here. */
+  private timerVariant: 'auto' | 'native' = 'native';
+  /** The socket was dropped on purpose (back-forward cache restore): reconnect at once, no backoff. */
+  private retryAfterClose = false;
   /** MQTT.js's first connection uses connect(); every later one reconnect() with the same stores. */
   private everOpened = false;
   /** Stops waiting for a token provider that has not answered yet. */
@@ -124,6 +128,12 @@ export class Connection {
       this.lastDelay = undefined;
       this.nextReason = 'initial';
       this.listenToBrowser();
+      // Keepalive timers: MQTT.js's worker timers survive background-tab throttling, but a strict CSP
+      // forbids them. MQTT.js reads the choice when a CONNACK arrives, so a late answer still counts.
+      void keepaliveTimer().then((variant) => {
+        this.timerVariant = variant;
+        if (this.mqtt) this.mqtt.options.timerVariant = variant;
+      });
       if (this.signals && this.opts.browserEvents && !this.signals.isOnline()) this.setState('offline');
       else void this.attempt();
     }
@@ -191,6 +201,13 @@ export class Connection {
       return;
     }
     if (signal === 'hidden') return;
+    if (signal === 'pageshow' && this.state === 'connected') {
+      // Restored from the back-forward cache: the browser closed the socket while the page was frozen,
+      // whatever MQTT.js has heard yet. Replace it now rather than wait for the close and a backoff.
+      this.retryAfterClose = true;
+      this.dropSocket();
+      return;
+    }
     if (signal === 'online' || signal === 'visible' || signal === 'pageshow') {
       if (this.state === 'connected' && signal !== 'online') {
         // A socket that slept with the tab may be half-open: a ping now finds out within one keepalive.
@@ -252,6 +269,7 @@ export class Connection {
 
   private async createMqtt(url: string): Promise<void> {
     const options = this.mqttOptions();
+    options.timerVariant = this.timerVariant;
     options.transformWsUrl = () => this.currentUrl;
     const mqtt = await this.factory(url, options);
     this.mqtt = mqtt;
@@ -321,8 +339,6 @@ export class Connection {
       // Re-arming the keepalive timer on every packet costs a worker-timer round trip per PUBACK;
       // a ping every keepalive period regardless of traffic is just as good at finding dead sockets.
       reschedulePings: false,
-      // Keepalive timers: MQTT.js's worker timers survive background-tab throttling but a strict CSP forbids them.
-      timerVariant: keepaliveTimer(),
       properties: Object.keys(properties).length > 0 ? (properties as IClientOptions['properties']) : undefined,
       will: will
         ? { topic: will.topic, payload: will.payload as never, qos: will.qos, retain: will.retain, properties: will.properties as never }
@@ -417,6 +433,12 @@ export class Connection {
       if (this.planned) {
         this.planned = false;
         this.nextReason = 'expiring';
+        void this.attempt();
+        return;
+      }
+      if (this.retryAfterClose) {
+        this.retryAfterClose = false;
+        this.nextReason = 'reconnect';
         void this.attempt();
         return;
       }

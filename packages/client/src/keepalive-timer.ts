@@ -1,31 +1,45 @@
 /** What MQTT.js accepts as `timerVariant`. */
 export type TimerVariant = 'auto' | 'native';
 
-let workersAllowed: boolean | undefined;
+let probe: Promise<TimerVariant> | undefined;
+
+/** How long a probe worker may take to answer before we assume workers are blocked. */
+const PROBE_TIMEOUT_MS = 1_000;
 
 /**
  * MQTT.js runs keepalive pings on worker timers in browsers so a background tab keeps its
  * connection; those start a `blob:` Worker, which a strict Content-Security-Policy refuses.
- * Probe once (on first connection, never at import) and fall back to native timers.
+ * Chromium does not throw when it refuses one: the worker just never runs, and no ping would
+ * ever be sent. So a probe worker must answer; if it does not, native timers are used.
+ * Probed once, on the first connection (never at import).
  */
-export function keepaliveTimer(): TimerVariant {
-  if (workersAllowed === undefined) workersAllowed = canStartBlobWorker();
-  return workersAllowed ? 'auto' : 'native';
+export function keepaliveTimer(): Promise<TimerVariant> {
+  probe ??= probeBlobWorker();
+  return probe;
 }
 
-function canStartBlobWorker(): boolean {
+function probeBlobWorker(): Promise<TimerVariant> {
   if (typeof Worker === 'undefined' || typeof Blob === 'undefined' || typeof URL === 'undefined' || !URL.createObjectURL) {
-    return false;
+    return Promise.resolve('native');
   }
-  let url: string | undefined;
-  try {
-    url = URL.createObjectURL(new Blob([''], { type: 'application/javascript' }));
-    const worker = new Worker(url);
-    worker.terminate();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    if (url) URL.revokeObjectURL(url);
-  }
+  return new Promise<TimerVariant>((resolve) => {
+    let url: string | undefined;
+    let worker: Worker | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (variant: TimerVariant): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      worker?.terminate();
+      if (url) URL.revokeObjectURL(url);
+      resolve(variant);
+    };
+    try {
+      url = URL.createObjectURL(new Blob(['postMessage(1)'], { type: 'application/javascript' }));
+      worker = new Worker(url);
+      worker.onmessage = () => finish('auto');
+      worker.onerror = () => finish('native');
+      timer = setTimeout(() => finish('native'), PROBE_TIMEOUT_MS);
+    } catch {
+      finish('native');
+    }
+  });
 }

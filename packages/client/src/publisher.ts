@@ -42,6 +42,8 @@ export class Publisher {
   /** QoS 0 runs handed to MQTT.js whose write has not been confirmed yet. */
   private readonly writing = new Set<PendingPublish[]>();
   private window = 65_535;
+  /** The broker's Topic Alias Maximum from the last CONNACK (0: aliases not allowed). */
+  private topicAliasMaximum = 0;
   private mqtt: MqttClient | undefined;
   private open = false;
   private pumping = false;
@@ -91,8 +93,9 @@ export class Publisher {
   }
 
   /** After CONNACK: everything queued goes out in order, within the broker's window. */
-  resume(mqtt: MqttClient, receiveMaximum: number): void {
+  resume(mqtt: MqttClient, receiveMaximum: number, topicAliasMaximum = 0): void {
     this.mqtt = mqtt;
+    this.topicAliasMaximum = topicAliasMaximum;
     this.window = Math.max(1, receiveMaximum);
     this.open = true;
     if (this.offline && this.offline.size > 0) {
@@ -249,6 +252,16 @@ export class Publisher {
     const mqtt = this.mqtt as MqttClient;
     if (this.socketGone()) {
       this.socketFailed([item]);
+      return;
+    }
+    const alias = item.properties?.['topicAlias'];
+    if (alias !== undefined && !(Number.isInteger(alias) && (alias as number) >= 1 && (alias as number) <= this.topicAliasMaximum)) {
+      // MQTT.js would drop its own "out of range" error and leave the publish pending forever.
+      item.reject(new WebMqttError(
+        ErrorCode.INVALID_OPTIONS,
+        `properties.topicAlias must be from 1 to the broker's Topic Alias Maximum (${this.topicAliasMaximum}) (got ${String(alias)}).`,
+        { field: 'topicAlias', retryable: false },
+      ));
       return;
     }
     const tracked = item.qos > 0;
