@@ -239,6 +239,7 @@ export class Connection {
     try {
       url = await this.nextUrl();
       if (generation !== this.generation) return;
+      this.attemptUrl = url;
       const auth = this.opts.auth;
       if (auth) {
         this.checkTransport(url);
@@ -375,6 +376,8 @@ export class Connection {
   }
 
   private currentUrl = '';
+  /** The broker URL (before any token is added) of the attempt under way. */
+  private attemptUrl: string | undefined;
 
   private redactParams(): string[] {
     return this.opts.auth ? [this.opts.auth.queryParam] : [];
@@ -476,6 +479,8 @@ export class Connection {
       this.fallbackToV4 = false;
       this.tentativeV4 = true;
       this.protocolVersion = 4;
+      // The same node again, in 3.1.1: not the next one of a cluster list.
+      this.redirectUrl = this.attemptUrl;
       this.log.info('no MQTT 5 CONNACK; trying MQTT 3.1.1');
       void this.attempt();
       return;
