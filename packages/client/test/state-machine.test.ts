@@ -6,17 +6,8 @@ import {
   transition,
   type ConnectionState,
 } from '../src/state-machine';
+import { seededRandom as mulberry32 } from './support/random';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALL: ConnectionState[] = ['idle', 'connecting', 'connected', 'reconnecting', 'offline', 'closed', 'failed'];
 
