@@ -10,7 +10,8 @@ import type { MqttFactory } from './mqtt-factory';
 import type { NormalizedOptions, TokenReason } from './options';
 import { STATE_TABLE, transition, type ConnectionState } from './state-machine';
 import { applyToken, refreshDelay, resolveToken, type ResolvedToken } from './token-auth';
-import { isLoopbackHost, parseBrokerUrl, redactUrl } from './url';
+import { redactUrl } from './url';
+import { BrokerUrls, checkTransport, resolveServerReference } from './broker-urls';
 import { keepaliveTimer } from './keepalive-timer';
 
 /** What the connection tells the client that owns it. */
@@ -68,14 +69,13 @@ export class Connection {
   private readonly signals: BrowserSignals | null;
   private readonly hooks: ConnectionHooks;
   private readonly log: Logger;
+  private readonly urls: BrokerUrls;
 
   /** Consecutive failed attempts; drives the backoff. */
   private failures = 0;
   private lastDelay: number | undefined;
   private authRejections = 0;
   private nextReason: TokenReason = 'initial';
-  private urlIndex = 0;
-  private redirectUrl: string | undefined;
   private connectedAt = 0;
   /** Bumped for every attempt and on close: async results of older generations are ignored. */
   private generation = 0;
@@ -113,6 +113,7 @@ export class Connection {
     this.log = deps.logger;
     this.hooks = hooks;
     this.protocolVersion = opts.protocolVersion === 4 ? 4 : 5;
+    this.urls = new BrokerUrls(opts.url);
   }
 
   /** Starts connecting (from idle or failed); resolves on CONNACK, rejects when the client fails or closes. */
@@ -237,12 +238,12 @@ export class Connection {
     let url: string;
     let token: ResolvedToken | undefined;
     try {
-      url = await this.nextUrl();
+      url = await this.urls.next();
       if (generation !== this.generation) return;
       this.attemptUrl = url;
       const auth = this.opts.auth;
       if (auth) {
-        this.checkTransport(url);
+        checkTransport(url, this.opts.allowInsecureAuth);
         const cancel: { onCancel?: () => void } = {};
         this.cancelToken = () => cancel.onCancel?.();
         token = await resolveToken(auth, { attempt: attemptNo, reason: this.nextReason }, this.clock, cancel);
@@ -283,42 +284,6 @@ export class Connection {
         serverReference: packet.properties?.serverReference,
       };
     });
-  }
-
-  private async nextUrl(): Promise<string> {
-    if (this.redirectUrl) {
-      const url = this.redirectUrl;
-      this.redirectUrl = undefined;
-      return url;
-    }
-    const source = this.opts.url;
-    if (typeof source === 'function') {
-      let value: unknown;
-      try {
-        value = await source();
-      } catch (error) {
-        throw new WebMqttError(ErrorCode.CONNECTION_REFUSED, 'The url function failed; the next attempt will call it again (see cause).', { cause: error, field: 'url' });
-      }
-      const parsed = typeof value === 'string' ? parseBrokerUrl(value) : undefined;
-      if (!parsed || parsed instanceof WebMqttError) {
-        throw new WebMqttError(ErrorCode.INVALID_OPTIONS, `The url function must return a ws:// or wss:// URL (got ${typeof value === 'string' ? JSON.stringify(redactUrl(value)) : typeof value}).`, { field: 'url', retryable: false });
-      }
-      return value as string;
-    }
-    const url = source[this.urlIndex % source.length] as string;
-    this.urlIndex = (this.urlIndex + 1) % source.length;
-    return url;
-  }
-
-  private checkTransport(url: string): void {
-    const parsed = new URL(url);
-    if (parsed.protocol === 'ws:' && !this.opts.allowInsecureAuth && !isLoopbackHost(parsed.hostname)) {
-      throw new WebMqttError(
-        ErrorCode.INSECURE_TRANSPORT,
-        `Refusing to send a token over unencrypted ws:// to ${parsed.host}; use wss:// (or allowInsecureAuth: true for a trusted network).`,
-        { retryable: false, field: 'url' },
-      );
-    }
   }
 
   private mqttOptions(): IClientOptions {
@@ -424,7 +389,7 @@ export class Connection {
     this.clock.clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     const server = this.serverDisconnect;
-    if (server?.serverReference) this.redirectUrl = this.resolveReference(server.serverReference);
+    if (server?.serverReference) this.urls.redirectTo(resolveServerReference(server.serverReference, this.attemptUrl ?? this.currentUrl));
     if (this.state === 'connected') {
       this.clock.clearTimeout(this.refreshTimer);
       this.refreshTimer = undefined;
@@ -457,19 +422,6 @@ export class Connection {
     }
   }
 
-  private resolveReference(reference: string): string | undefined {
-    // A Server Reference may be a bare host[:port]; keep the scheme and path we used.
-    const first = reference.split(/[\s,]+/)[0] ?? '';
-    try {
-      if (/^wss?:\/\//.test(first)) return first;
-      const current = new URL(this.currentUrl);
-      const next = new URL(`${current.protocol}//${first}${current.pathname}`);
-      return next.toString();
-    } catch {
-      return undefined;
-    }
-  }
-
   private attemptFailed(error: WebMqttError): void {
     this.clearAttemptTimers();
     if (this.state === 'closed') return;
@@ -480,7 +432,7 @@ export class Connection {
       this.tentativeV4 = true;
       this.protocolVersion = 4;
       // The same node again, in 3.1.1: not the next one of a cluster list.
-      this.redirectUrl = this.attemptUrl;
+      this.urls.redirectTo(this.attemptUrl);
       this.log.info('no MQTT 5 CONNACK; trying MQTT 3.1.1');
       void this.attempt();
       return;
