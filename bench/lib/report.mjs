@@ -19,9 +19,12 @@ export function targets(results) {
     }
   }
   const herd = results.herd ?? [];
-  const w = herd.find((r) => r.client === 'webmqtt');
   const m = herd.find((r) => r.client === 'mqtt');
-  if (w && m) out.push({ target: 'herd peak bucket ≤ 1/10 of MQTT.js', value: `${w.peakPer100ms} vs ${m.peakPer100ms} (${(w.peakPer100ms / m.peakPer100ms).toFixed(2)})`, met: w.peakPer100ms * 10 <= m.peakPer100ms });
+  for (const w of herd.filter((r) => r.client !== 'mqtt')) {
+    if (!m) break;
+    if (w.attemptPeakPer100ms !== undefined) out.push({ target: `herd, ${w.label}: peak connection attempts / 100 ms ≤ 1/10 of MQTT.js`, value: `${w.attemptPeakPer100ms} vs ${m.attemptPeakPer100ms} (${(w.attemptPeakPer100ms / m.attemptPeakPer100ms).toFixed(2)})`, met: w.attemptPeakPer100ms * 10 <= m.attemptPeakPer100ms });
+    out.push({ target: `herd, ${w.label}: peak successful connects / 100 ms after resume ≤ 1/10 of MQTT.js`, value: `${w.peakPer100ms} vs ${m.peakPer100ms} (${(w.peakPer100ms / m.peakPer100ms).toFixed(2)})`, met: w.peakPer100ms * 10 <= m.peakPer100ms });
+  }
   if (results.size) {
     out.push({ target: 'SDK own code ≤ 5 KB gz (all features)', value: `${kb(results.size.apps[1].gzip)} KB (full app), ${kb(results.size.own.gzip)} KB (whole index.mjs)`, met: results.size.apps[1].gzip <= 5 * 1024 });
     out.push({ target: 'minimal app SDK code ≤ 3 KB gz', value: `${kb(results.size.apps[0].gzip)} KB`, met: results.size.apps[0].gzip <= 3 * 1024 });
@@ -71,7 +74,8 @@ export function markdown(results) {
   }
   if (results.herd) {
     parts.push(`#### Herd: ${results.herd[0]?.clients} Node clients, broker paused for 2 s`);
-    parts.push(table(['client', 'peak connects / 100 ms', 'peak at (ms after resume)', 'all back after ms', 'reconnected', 'first 2 s, per 100 ms'], results.herd.map((r) => [r.label, r.peakPer100ms, r.peakBucketStartMs, fmt(r.allBackMs), `${r.reconnected}/${r.clients}`, r.buckets.slice(0, 20).join(' ')])));
+    parts.push('Attempts count every connection attempt from the moment the broker went away, refused ones included (the load a restarting broker and its load balancer see). Successful connects are counted after the broker is back; one broker process accepts only so many per 100 ms, which caps the fixed-period client\'s peak.');
+    parts.push(table(['client', 'attempts', 'peak attempts / 100 ms', 'at (ms after the broker went away)', 'peak connects / 100 ms', 'at (ms after resume)', 'all back after ms', 'reconnected', 'connects, first 2 s, per 100 ms'], results.herd.map((r) => [r.label, r.attempts ?? '–', r.attemptPeakPer100ms ?? '–', r.attemptPeakStartMs ?? '–', r.peakPer100ms, r.peakBucketStartMs, fmt(r.allBackMs), `${r.reconnected}/${r.clients}`, r.buckets.slice(0, 20).join(' ')])));
   }
   if (results.memory) {
     parts.push('### 4. Memory: forced reconnects of one client (Node, --expose-gc, after GC)');
