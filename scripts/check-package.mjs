@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Checks @webmqtt/client as npm would publish it: packs it, then
 //   1. the tarball holds only dist/, package.json, README and LICENSE (source maps are fine);
+//   1b. every file a shipped JS file imports or requires by relative path (the lazily loaded chunks) is shipped too;
 //   2. publint finds no error or warning;
 //   3. @arethetypeswrong/cli: no problem for the main entry in any resolution mode, none for the ESM-only subpaths;
 //   4. `npm audit --omit=dev` has no high or critical finding (an unreachable audit endpoint is reported, not failed).
 // Prints a summary and exits 1 when a check fails. Needs `npm run build` first.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -62,6 +63,19 @@ try {
       (unexpected.length ? `\nunexpected: ${unexpected.join(', ')}` : '') +
       (missing.length ? `\nmissing: ${missing.join(', ')}` : '') +
       (noLicense ? '\nnote: no LICENSE file in the tarball ("license": "MIT" is declared; MIT asks for the notice to ship with the code)' : ''),
+  );
+
+  // 1b. The ESM/CJS entries load chunks (core, requests, message-stream) by relative path: each must be in the tarball.
+  const relative = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^\s*import\s+)['"](\.\.?\/[^'"]+)['"]/gm;
+  const links = files
+    .filter((f) => /\.(m?js|cjs)$/.test(f))
+    .flatMap((f) => [...readFileSync(join(clientDir, f), 'utf8').matchAll(relative)].map((m) => ({ from: f, to: normalize(join(dirname(f), m[1])) })));
+  const broken = links.filter((l) => !files.includes(l.to));
+  report(
+    'relative imports resolve inside the tarball',
+    links.length > 0 && broken.length === 0,
+    `${links.length} relative imports: ${[...new Set(links.map((l) => l.to))].sort().join(', ')}` +
+      (broken.length ? `\nmissing: ${broken.map((l) => `${l.from} -> ${l.to}`).join(', ')}` : ''),
   );
 
   // 2. publint on the tarball (what npm users get, not the workspace folder).

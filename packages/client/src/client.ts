@@ -7,13 +7,13 @@ import { ErrorCode, WebMqttError, isWebMqttError } from './errors';
 import type { ClientEvents } from './events';
 import { silentLogger } from './logger';
 import { createMessage, type Message } from './message';
-import { messageStream, type MessagesOptions } from './message-stream';
+import type { MessagesOptions } from './message-stream';
 import { defaultMqttFactory } from './mqtt-factory';
 import { normalizeOptions, type ClientOptions, type NormalizedOptions } from './options';
 import { redactPacket } from './packet-trace';
 import { encodePayload } from './payload';
 import { Publisher, type PublishOptions } from './publisher';
-import { Requests, type RequestOptions, type Responder, type ResponderHandler } from './requests';
+import type { Requests, RequestOptions, Responder, ResponderHandler } from './requests';
 import type { ConnectionState } from './state-machine';
 import { Subscriptions, type MessageHandler, type SubscribeOptions, type Subscription } from './subscriptions';
 import { validateTopicFilter, validateTopicName } from './topic';
@@ -34,7 +34,9 @@ export class WebMqttClient {
   private readonly connection: Connection;
   private readonly publisher: Publisher;
   private readonly subscriptions: Subscriptions;
-  private readonly requests: Requests;
+  /** request()/respond() code, loaded on first use (see {@link loadRequests}); unset until then. */
+  private requests: Requests | undefined;
+  private requestsLoading: Promise<Requests> | undefined;
 
   constructor(options: ClientOptions) {
     this.opts = normalizeOptions(options);
@@ -71,14 +73,13 @@ export class WebMqttClient {
         pause: () => this.publisher.pause(),
         failed: (reason) => {
           const error = failedError(reason);
-          this.requests.rejectAll(error);
+          this.requests?.rejectAll(error);
           this.publisher.rejectAll(error);
           this.subscriptions.rejectPending(error);
         },
         inFlight: () => this.publisher.inFlightCount,
       },
     );
-    this.requests = new Requests(this, clock);
   }
 
   /** Where the client is in its life; see the `state` event. */
@@ -183,10 +184,17 @@ export class WebMqttClient {
   messages(filter: string, options: MessagesOptions = {}): AsyncIterableIterator<Message> {
     // Never throws: bad options surface as a rejected next(), like every other call.
     const safe = typeof options === 'object' && options !== null ? options : {};
-    return messageStream(
-      (handler) => (safe === options ? this.subscribe(filter, handler, options) : reject(optionError('messages options', 'an object such as { qos: 1, signal }', options))),
-      safe,
-    );
+    const subscribe = (handler: (message: Message) => void): Promise<Subscription> =>
+      safe === options ? this.subscribe(filter, handler, options) : reject(optionError('messages options', 'an object such as { qos: 1, signal }', options));
+    // The stream's code is a chunk of its own, loaded now (the subscription starts at once, as before) by apps
+    // that iterate; calls made while it loads run in order once it is there.
+    const stream = import('./message-stream').then((m) => m.messageStream(subscribe, safe));
+    const iterator: AsyncIterableIterator<Message> = {
+      next: () => stream.then((s) => s.next()),
+      return: () => stream.then((s) => s.return!(), () => ({ value: undefined, done: true as const })),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   /** MQTT 5 request/response: publishes with a response topic and correlation data, resolves with the reply. */
@@ -196,19 +204,19 @@ export class WebMqttClient {
     if (typeof options !== 'object' || options === null) return reject(optionError('request options', 'an object such as { timeoutMs: 5000 }', options));
     const closed = this.rejectWhenUnusable();
     if (closed) return reject(closed);
-    return this.requests.request(topic, payload, options);
+    return this.loadRequests().then((requests) => requests.request(topic, payload, options));
   }
 
   /** Answers requests on `filter`: the handler's return value is published to each request's response topic. */
   respond(filter: string, handler: ResponderHandler, options: SubscribeOptions = {}): Promise<Responder> {
-    return this.requests.respond(filter, handler, options);
+    return this.loadRequests().then((requests) => requests.respond(filter, handler, options));
   }
 
   /** Sends DISCONNECT (no will), rejects whatever is still queued with CLIENT_CLOSED. Idempotent. */
   async close(): Promise<void> {
     if (this.connection.state === 'closed') return;
     const error = new WebMqttError(ErrorCode.CLIENT_CLOSED, 'The client was closed before this completed.');
-    this.requests.rejectAll(error);
+    this.requests?.rejectAll(error);
     this.publisher.rejectAll(error);
     this.subscriptions.rejectPending(error);
     await this.connection.close();
@@ -217,6 +225,21 @@ export class WebMqttClient {
   /** Breaks the socket as a network failure would; the client then reconnects on its own (demo, tests). */
   simulateConnectionLoss(): void {
     this.connection.dropSocket();
+  }
+
+  /**
+   * request()/respond() live in a chunk of their own (a dynamic import), so an app that never calls them never
+   * downloads them. A failed load (e.g. the chunk went away with a redeploy) is not cached: the next call retries.
+   */
+  private loadRequests(): Promise<Requests> {
+    this.requestsLoading ??= import('./requests').then(
+      (m) => (this.requests = new m.Requests(this, this.opts.clock ?? systemClock)),
+      (error: unknown) => {
+        this.requestsLoading = undefined;
+        throw error;
+      },
+    );
+    return this.requestsLoading;
   }
 
   private rejectWhenUnusable(): WebMqttError | undefined {
