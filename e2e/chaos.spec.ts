@@ -15,6 +15,8 @@ const FULL = process.env['CHAOS_FULL'] === '1';
 const COUNT = Number(process.env['CHAOS_COUNT'] ?? (FULL ? 10_000 : 1_500));
 /** Messages per second in each direction: CI sends 1,500 in ~15 s, the full run 10,000 in ~50 s. */
 const RATE = FULL ? 200 : 100;
+/** CHAOS_DEBUG=1: a timeline of the client's sockets, MQTT.js flags and the proxy's connections, printed at the end. */
+const DEBUG = process.env['CHAOS_DEBUG'] === '1';
 const BASE_SEED = process.env['CHAOS_SEED'] !== undefined ? Number(process.env['CHAOS_SEED']) : Math.floor(Math.random() * 2 ** 31);
 
 /** Keepalive 2 s: MQTT.js declares a silent link dead after 1.5 x keepalive, so a stall is noticed within ~3 s. */
@@ -109,14 +111,61 @@ for (const qos of [1, 2] as const) {
       await theSink.client.subscribeAsync(upTopic, { qos });
       source = await connectNode(broker.urls.ws, `chaos-source-${seed}`);
 
+      if (DEBUG) await esmPage.evaluate(() => {
+        // Every WebSocket the page opens, and every change of what MQTT.js and the client believe.
+        const w = window as any;
+        const Native = w.WebSocket;
+        const sockets: any[] = [];
+        const timeline: string[] = [];
+        w.debugTimeline = timeline;
+        const t0 = Date.now();
+        const note = (line: string): void => {
+          timeline.push(`${Date.now()} +${Date.now() - t0} ${line}`);
+        };
+        w.WebSocket = function (url: string, protocols: string[]) {
+          const ws = new Native(url, protocols);
+          const id = sockets.length + 1;
+          sockets.push(ws);
+          ws.__id = id;
+          note(`ws${id} new`);
+          ws.addEventListener('open', () => note(`ws${id} open`));
+          ws.addEventListener('error', () => note(`ws${id} error`));
+          ws.addEventListener('close', (e: any) => note(`ws${id} close code=${e.code} clean=${e.wasClean}`));
+          const close = ws.close.bind(ws);
+          ws.close = (...args: any[]) => {
+            note(`ws${id} close() called in readyState ${ws.readyState}`);
+            return close(...args);
+          };
+          return ws;
+        };
+        Object.assign(w.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3, prototype: Native.prototype });
+        let last = '';
+        setInterval(() => {
+          const h = w.chaos;
+          if (!h) return;
+          const conn = h.client.connection;
+          const m = conn?.mqtt;
+          const stream = m?.stream;
+          const ws = stream?.socket;
+          const open = sockets.filter((s) => s.readyState !== 3).map((s) => `ws${s.__id}:${s.readyState}`).join(',');
+          const line = `state=${conn?.state} mqtt.connected=${m?.connected} disconnecting=${m?.disconnecting} deferred=${!!m?._deferredReconnect} stream.destroyed=${stream?.destroyed} cur=ws${ws?.__id}:${ws?.readyState} notClosed=[${open}] store=${m?.outgoingStore?._inflights?.size}`;
+          if (line !== last) note(line);
+          last = line;
+        }, 100);
+      });
+
       await esmPage.evaluate(async ({ url, options, clientId, qos, upTopic, downTopic, count, rate }) => {
         const w = window as any;
         const h = w.makeHarness({ ...options, url, clientId });
         w.chaos = h;
         const down = { first: new Map<string, number>(), copies: 0, sameConnection: 0 };
         w.down = down;
+        // Every attempt opens a new socket: messages can arrive on it before 'connect' (while MQTT.js re-sends
+        // what was in flight), so a connection is counted from its 'connecting', not from its 'connect'.
         let connection = 0;
-        h.client.on('connect', () => connection++);
+        h.client.on('state', (s: any) => {
+          if (s.current === 'connecting') connection++;
+        });
         await h.client.connect();
         await h.client.subscribe(downTopic, (m: any) => {
           const n = m.text();
@@ -198,6 +247,16 @@ for (const qos of [1, 2] as const) {
       };
       console.log(`[chaos] ${JSON.stringify(report)}`);
       console.log(`[chaos] client states: ${counts.journey}`);
+      if (DEBUG) {
+        const page: string[] = await esmPage.evaluate(() => (window as any).debugTimeline);
+        const lines = [
+          ...page.map((l) => ({ at: Number(l.split(' ')[0]), text: `page  ${l.split(' ').slice(2).join(' ')}` })),
+          ...proxy.events.map((e) => ({ at: e.at, text: `proxy #${e.pair} ${e.event}${e.by ? ` by ${e.by}` : ''}` })),
+          ...(await esmPage.evaluate(() => (window as any).chaos.record.states.map((s: any) => ({ at: s.at, text: `state ${s.current}${s.code ? `(${s.code})` : ''}` })))),
+        ].sort((a, b) => a.at - b.at);
+        const start = lines[0]?.at ?? 0;
+        console.log(`[chaos] timeline:\n${lines.map((l) => `${String(l.at - start).padStart(6)} ${l.text}`).join('\n')}`);
+      }
       if (counts.state !== 'connected') {
         // Stuck? Ask the broker directly, past the proxy, whether it still answers a CONNECT for this session.
         const probe = mqtt.connect(broker.urls.ws, { clientId: `chaos-page-${seed}`, clean: false, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5_000 });

@@ -39,11 +39,24 @@ export interface ChaosStats {
   bytesDropped: number;
 }
 
+/** One line of the proxy's event log (debug replays). */
+export interface ChaosEvent {
+  at: number;
+  event: 'accept' | 'upstream-connect' | 'cut' | 'stall' | 'close';
+  pair: number;
+  /** Who ended the pair, for 'close'. */
+  by?: string;
+}
+
 export interface ChaosProxy {
   /** `ws://host:port` of the proxy (add the broker's path). */
   readonly url: string;
   readonly port: number;
   readonly stats: ChaosStats;
+  /** Connections open now, and how many of them are stalled. */
+  readonly open: { live: number; stalled: number };
+  /** What happened to each connection, in order. */
+  readonly events: readonly ChaosEvent[];
   /** Stops injecting new faults (existing stalls stay until the client gives up); shaping goes on. */
   calm(): void;
   /** Closes the listener and every connection. */
@@ -168,6 +181,7 @@ class Pair {
 
   constructor(
     readonly proxy: Proxy,
+    readonly id: number,
     readonly client: Socket,
     readonly upstream: Socket,
   ) {
@@ -176,32 +190,35 @@ class Pair {
     new Pipe(this, client, upstream);
     new Pipe(this, upstream, client);
     // The client closing (or failing) ends the pair, stalled or not: it gave up.
-    client.on('close', () => this.destroy(false));
-    client.on('error', () => this.destroy(false));
+    client.on('close', () => this.destroy(false, 'client'));
+    client.on('error', () => this.destroy(false, 'client'));
     // The broker closing during a stall stays invisible to the client: that is what half-open means.
     upstream.on('close', () => {
-      if (!this.stalled) this.destroy(false);
+      if (!this.stalled) this.destroy(false, 'broker');
     });
     upstream.on('error', () => {
-      if (!this.stalled) this.destroy(false);
+      if (!this.stalled) this.destroy(false, 'broker');
     });
   }
 
   cut(): void {
     this.proxy.stats.cuts++;
-    this.destroy(true);
+    this.proxy.log('cut', this.id);
+    this.destroy(true, 'cut');
   }
 
   stall(): void {
     if (this.stalled || this.dead) return;
     this.proxy.stats.stalls++;
+    this.proxy.log('stall', this.id);
     this.stalled = true;
-    this.stallTimer = setTimeout(() => this.destroy(false), this.proxy.options.stallMaxMs ?? 15_000);
+    this.stallTimer = setTimeout(() => this.destroy(false, 'stallMaxMs'), this.proxy.options.stallMaxMs ?? 15_000);
   }
 
-  destroy(abrupt: boolean): void {
+  destroy(abrupt: boolean, by: string): void {
     if (this.dead) return;
     this.dead = true;
+    this.proxy.log('close', this.id, by);
     clearTimeout(this.stallTimer);
     for (const socket of [this.client, this.upstream]) {
       if (abrupt && typeof socket.resetAndDestroy === 'function' && !socket.destroyed && socket.readyState === 'open') socket.resetAndDestroy();
@@ -213,6 +230,7 @@ class Pair {
 
 class Proxy implements ChaosProxy {
   readonly stats: ChaosStats = { connections: 0, cuts: 0, stalls: 0, bytes: 0, bytesDropped: 0 };
+  readonly events: ChaosEvent[] = [];
   readonly pairs = new Set<Pair>();
   readonly faults: () => number;
   readonly shape: () => number;
@@ -224,6 +242,15 @@ class Proxy implements ChaosProxy {
   constructor(readonly options: ChaosProxyOptions) {
     this.faults = mulberry32(options.seed);
     this.shape = mulberry32(options.seed ^ 0x9e3779b9);
+  }
+
+  get open(): { live: number; stalled: number } {
+    const pairs = [...this.pairs];
+    return { live: pairs.length, stalled: pairs.filter((p) => p.stalled).length };
+  }
+
+  log(event: ChaosEvent['event'], pair: number, by?: string): void {
+    this.events.push(by === undefined ? { at: Date.now(), event, pair } : { at: Date.now(), event, pair, by });
   }
 
   get url(): string {
@@ -243,14 +270,18 @@ class Proxy implements ChaosProxy {
   }
 
   private accept(client: Socket): void {
-    this.stats.connections++;
+    const id = ++this.stats.connections;
+    this.log('accept', id);
     // A new connection means the client gave up on any stalled one.
-    for (const pair of [...this.pairs]) if (pair.stalled) pair.destroy(false);
+    for (const pair of [...this.pairs]) if (pair.stalled) pair.destroy(false, 'new connection');
     client.pause();
     const upstream = connect(this.options.target.port, this.options.target.host);
-    const pair = new Pair(this, client, upstream);
+    const pair = new Pair(this, id, client, upstream);
     this.pairs.add(pair);
-    upstream.once('connect', () => client.resume());
+    upstream.once('connect', () => {
+      this.log('upstream-connect', id);
+      client.resume();
+    });
   }
 
   private scheduleFault(): void {
@@ -275,7 +306,7 @@ class Proxy implements ChaosProxy {
 
   async stop(): Promise<void> {
     this.calm();
-    for (const pair of [...this.pairs]) pair.destroy(false);
+    for (const pair of [...this.pairs]) pair.destroy(false, 'stop');
     const server = this.server;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }

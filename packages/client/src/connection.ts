@@ -98,6 +98,8 @@ export class Connection {
   private everOpened = false;
   /** Stops waiting for a token provider that has not answered yet. */
   private cancelToken: (() => void) | undefined;
+  /** The broker accepted this attempt's CONNECT; MQTT.js may still be re-sending before it says 'connect'. */
+  private connackReceived = false;
   /** Set when the broker refused MQTT 5 on an 'auto' attempt. */
   private fallbackToV4 = false;
   /** 'auto' is trying 3.1.1 after an MQTT 5 attempt got no CONNACK. */
@@ -276,6 +278,12 @@ export class Connection {
     const mqtt = await this.factory(url, options);
     this.mqtt = mqtt;
     this.hooks.created(mqtt);
+    // MQTT.js emits 'connect' only after re-sending its unacknowledged QoS 1/2 publishes and getting every
+    // acknowledgement, one round trip each: after a half-open link that can take many seconds. The broker
+    // answered at the CONNACK packet: the connect timer stops there, the keepalive watches the re-send.
+    mqtt.on('packetreceive', (packet) => {
+      if (packet.cmd === 'connack') this.onConnackPacket(packet as unknown as Record<string, unknown>);
+    });
     mqtt.on('connect', (packet) => this.onConnack(packet as unknown as Record<string, unknown>));
     mqtt.on('error', (error) => this.onMqttError(error));
     mqtt.on('disconnect', (packet) => {
@@ -317,6 +325,7 @@ export class Connection {
     const creds = applyToken(this.opts.auth, url, token?.token);
     const socketGeneration = ++this.socketGeneration;
     const mqtt = this.mqtt as MqttClient;
+    this.connackReceived = false;
     this.currentUrl = creds.url;
     mqtt.options.username = creds.username;
     mqtt.options.password = creds.password as never;
@@ -364,6 +373,14 @@ export class Connection {
     }
     this.attemptError ??= toWebMqttError(error, ErrorCode.CONNECTION_LOST);
     this.log.debug('socket error', { message: error.message });
+  }
+
+  private onConnackPacket(packet: Record<string, unknown>): void {
+    const code = this.protocolVersion === 5 ? packet['reasonCode'] : packet['returnCode'];
+    if (typeof code === 'number' && code !== 0) return;
+    this.clock.clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+    this.connackReceived = true;
   }
 
   private onConnack(packet: Record<string, unknown>): void {
@@ -415,6 +432,11 @@ export class Connection {
         : this.attemptError ?? new WebMqttError(ErrorCode.CONNECTION_LOST, 'The connection to the broker was lost; reconnecting.');
       this.nextReason = 'reconnect';
       this.scheduleRetry(reason);
+      return;
+    }
+    if (this.state === 'connecting' && this.connackReceived) {
+      this.nextReason = 'reconnect';
+      this.attemptFailed(this.attemptError ?? new WebMqttError(ErrorCode.CONNECTION_LOST, 'The connection was lost while MQTT.js re-sent unacknowledged messages; reconnecting.'));
       return;
     }
     if (this.state === 'connecting') {

@@ -264,6 +264,47 @@ describe('connection: connect timeout', () => {
   });
 });
 
+describe('connection: re-sending unacknowledged publishes after a CONNACK', () => {
+  // A half-open link: the client publishes on, nothing is acknowledged, then the socket dies.
+  // MQTT.js re-sends those publishes after the next CONNACK and says `connect` only once all are acked.
+  async function afterStall() {
+    const h = harness({ connectTimeoutMs: 3000 });
+    await h.connectNow();
+    for (let i = 0; i < 50; i++) void h.client.publish('t', String(i), { qos: 1 }).catch(() => {});
+    await flush();
+    expect(h.fake.unacked.length).toBeGreaterThan(0);
+    h.fake.dropSocket();
+    await flush();
+    await h.clock.tick(1000);
+    expect(h.client.state).toBe('connecting');
+    h.fake.acceptConnack({ sessionPresent: true });
+    await flush();
+    expect(h.fake.replaying).toBe(true);
+    return h;
+  }
+
+  it('keeps a socket that got its CONNACK past connectTimeoutMs while MQTT.js re-sends, and connects once all are acked', async () => {
+    const h = await afterStall();
+    const socket = h.fake.stream!;
+    await h.clock.tick(10_000);
+    expect(socket.destroyed).toBe(false);
+    expect(h.fake.connects).toHaveLength(2);
+    expect(h.states.map((s) => s.reason?.code).filter(Boolean)).toEqual([ErrorCode.CONNECTION_LOST]);
+    h.fake.ack();
+    await flush();
+    expect(h.client.state).toBe('connected');
+    expect(h.connects).toHaveLength(2);
+  });
+
+  it('reports a socket lost while re-sending as CONNECTION_LOST, not a refusal', async () => {
+    const h = await afterStall();
+    h.fake.dropSocket();
+    await flush();
+    expect(h.client.state).toBe('reconnecting');
+    expect(h.states.at(-1)!.reason?.code).toBe(ErrorCode.CONNECTION_LOST);
+  });
+});
+
 describe("connection: protocolVersion 'auto'", () => {
   it('tries MQTT 3.1.1 at once when the broker refuses v5 with "unacceptable protocol version"', async () => {
     const h = harness({ protocolVersion: 'auto' });

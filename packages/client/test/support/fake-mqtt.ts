@@ -16,7 +16,10 @@
  *   QoS 1/2 ones are stored and complete on a later ack;
  * - a topic alias on MQTT 5 with no Topic Alias Maximum from the broker calls back at once with
  *   `Error('Sending Topic Alias out of range')` (QoS 0; QoS 1/2 never call back);
- * - a write into a destroyed stream never calls back (it waits for a `drain` that never comes).
+ * - a write into a destroyed stream never calls back (it waits for a `drain` that never comes);
+ * - on a CONNACK, QoS 1/2 publishes still unacknowledged from earlier sockets are re-sent first, and
+ *   `connect` is emitted only once every one of them is acknowledged (MQTT.js `_onConnect`, PR #866):
+ *   `connected` is true and `packetreceive` has seen the CONNACK long before `connect`.
  */
 import { EventEmitter } from 'node:events';
 import type { BrowserSignal, BrowserSignals } from '../../src/browser-signals';
@@ -114,6 +117,8 @@ export class FakeMqtt extends EventEmitter {
   readonly ends: Array<{ force: unknown; opts: unknown }> = [];
   readonly reconnectOpts: unknown[] = [];
   private nextMessageId = 1;
+  /** The CONNACK whose `connect` waits for the re-sent publishes to be acknowledged. */
+  private withheldConnect: { packet: Record<string, unknown>; stream: FakeStream } | undefined;
   private serverProperties: Record<string, unknown> | undefined;
   private streams = 0;
 
@@ -250,10 +255,25 @@ export class FakeMqtt extends EventEmitter {
     const packet: Record<string, unknown> = { cmd: 'connack', sessionPresent: opts.sessionPresent ?? false, returnCode: 0, reasonCode: 0 };
     if (opts.properties) packet['properties'] = opts.properties;
     this.serverProperties = opts.properties;
-    this.connected = true;
     this.emit('packetreceive', packet);
+    this.connected = true;
+    const stored = this.unacked;
+    if (stored.length > 0) {
+      // MQTT.js re-sends its outgoing store before it says `connect`.
+      for (const record of stored) {
+        record.stream = this.stream;
+        this.writePacket({ cmd: 'publish', topic: record.topic, payload: record.payload, qos: record.opts.qos ?? 0, retain: record.opts.retain ?? false, messageId: record.messageId, dup: true });
+      }
+      this.withheldConnect = { packet, stream: this.stream as FakeStream };
+      return packet;
+    }
     this.emit('connect', packet);
     return packet;
+  }
+
+  /** True between a CONNACK and its `connect`, while re-sent publishes wait for their acknowledgement. */
+  get replaying(): boolean {
+    return this.withheldConnect !== undefined;
   }
 
   /** The broker refuses the CONNECT with a return code (3.1.1) or reason code (5). */
@@ -289,6 +309,11 @@ export class FakeMqtt extends EventEmitter {
       count++;
       if (reasonCode >= 0x80) record.cb?.(Object.assign(new Error(`Publish error: ${reasonCode}`), { code: reasonCode }), { cmd: 'puback', reasonCode });
       else record.cb?.(undefined, { cmd: 'puback', messageId: record.messageId });
+    }
+    const withheld = this.withheldConnect;
+    if (withheld && this.unacked.length === 0 && withheld.stream === this.stream && !withheld.stream.destroyed) {
+      this.withheldConnect = undefined;
+      this.emit('connect', withheld.packet);
     }
     return count;
   }
@@ -393,6 +418,7 @@ export class FakeMqtt extends EventEmitter {
 
   private onStreamClose(stream: FakeStream): void {
     if (this.stream !== stream) return;
+    this.withheldConnect = undefined;
     // _flushVolatile(): SUBSCRIBE / UNSUBSCRIBE callbacks fail while `connected` is still true.
     for (const record of this.subscribes) {
       if (record.status === 'pending' && record.stream === stream) {
