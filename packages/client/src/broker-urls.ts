@@ -57,11 +57,17 @@ export function checkTransport(url: string, allowInsecureAuth: boolean): void {
   }
 }
 
-/** An MQTT 5 Server Reference may be a bare host[:port]: keep the scheme and path of the URL in use. Pure. */
+/**
+ * An MQTT 5 Server Reference may be a bare host[:port]: keep the scheme and path of the URL in use.
+ * A reference a browser cannot follow (another scheme such as mqtt://, a path without a host) is
+ * ignored: undefined. Pure.
+ */
 export function resolveServerReference(reference: string, currentUrl: string): string | undefined {
-  const first = reference.split(/[\s,]+/)[0] ?? '';
+  const first = reference.trim().split(/[\s,]+/)[0] ?? '';
   try {
-    if (/^wss?:\/\//.test(first)) return first;
+    if (/^wss?:\/\//i.test(first)) return new URL(first).toString();
+    // Anything else with a scheme, credentials, a path or a query is not a bare host[:port].
+    if (first === '' || /^[a-z][a-z\d+.-]*:\/\//i.test(first) || /[/?#@]/.test(first)) return undefined;
     const current = new URL(currentUrl);
     return new URL(`${current.protocol}//${first}${current.pathname}`).toString();
   } catch {

@@ -51,6 +51,19 @@ describe('reasonText', () => {
     expect(reasonText(1, 5)).toBe('unacceptable protocol version');
   });
 
+  it.each([
+    [0x00, 'normal disconnection'],
+    [0x89, 'server busy'],
+    [0x8b, 'server shutting down'],
+    [0x8d, 'keep alive timeout'],
+    [0x8e, 'session taken over'],
+    [0x98, 'administrative action'],
+    [0x9d, 'server moved'],
+    [0xa0, 'maximum connect time'],
+  ] as const)('names the MQTT 5 DISCONNECT reason code %s (%s)', (code, text) => {
+    expect(reasonText(code, 5)).toBe(text);
+  });
+
   it('shows an unknown code in hex', () => {
     expect(reasonText(0x87, 4)).toBe('reason code 0x87');
     expect(reasonText(0xfe, 5)).toBe('reason code 0xfe');

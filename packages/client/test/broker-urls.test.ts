@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { BrokerUrls, resolveServerReference } from '../src/broker-urls';
+
+describe('resolveServerReference', () => {
+  it('keeps the scheme and path of the URL in use for a bare host:port', () => {
+    expect(resolveServerReference('other.example.com:9001', 'wss://a.example.com:8085/mqtt')).toBe('wss://other.example.com:9001/mqtt');
+    expect(resolveServerReference('127.0.0.1:4321', 'ws://127.0.0.1:1234/mqtt')).toBe('ws://127.0.0.1:4321/mqtt');
+    expect(resolveServerReference('[::1]:4321', 'ws://127.0.0.1:1234/mqtt')).toBe('ws://[::1]:4321/mqtt');
+    expect(resolveServerReference(' b.example.com ', 'wss://a.example.com:8085/ws')).toBe('wss://b.example.com/ws');
+  });
+
+  it('takes a full ws(s) URL as it is', () => {
+    expect(resolveServerReference('ws://127.0.0.1:4321/other', 'wss://a.example.com/mqtt')).toBe('ws://127.0.0.1:4321/other');
+    expect(resolveServerReference('WSS://Moved.Example.com/mqtt', 'ws://127.0.0.1/mqtt')).toBe('wss://moved.example.com/mqtt');
+  });
+
+  it('uses the first of several references', () => {
+    expect(resolveServerReference('b.example.com:1 c.example.com:2', 'wss://a.example.com/mqtt')).toBe('wss://b.example.com:1/mqtt');
+    expect(resolveServerReference('b.example.com:1,c.example.com:2', 'wss://a.example.com/mqtt')).toBe('wss://b.example.com:1/mqtt');
+  });
+
+  it('ignores a reference a browser cannot follow (another scheme, a path, no URL at all)', () => {
+    expect(resolveServerReference('[::1', 'wss://a.example.com/mqtt')).toBeUndefined();
+    expect(resolveServerReference('mqtt://a.example.com:1883', 'wss://a.example.com/mqtt')).toBeUndefined();
+    expect(resolveServerReference('wss://[::1', 'wss://a.example.com/mqtt')).toBeUndefined();
+    expect(resolveServerReference('a.example.com:1883/other', 'wss://a.example.com/mqtt')).toBeUndefined();
+    expect(resolveServerReference('', 'wss://a.example.com/mqtt')).toBeUndefined();
+  });
+});
+
+describe('BrokerUrls', () => {
+  it('goes to a redirect once, then back to the rotation', async () => {
+    const urls = new BrokerUrls(['wss://a/mqtt', 'wss://b/mqtt']);
+    expect(await urls.next()).toBe('wss://a/mqtt');
+    urls.redirectTo('wss://elsewhere/mqtt');
+    expect(await urls.next()).toBe('wss://elsewhere/mqtt');
+    expect(await urls.next()).toBe('wss://b/mqtt');
+    expect(await urls.next()).toBe('wss://a/mqtt');
+  });
+});
