@@ -1,6 +1,6 @@
 // One config, four artefacts of @webmqtt/client (see packages/client/package.json "exports"):
-//   dist/index.mjs            ESM for bundlers; mqtt and eventemitter3 stay external (+ index.cjs; the code is in
-//                             core.mjs/.cjs, lazily loaded chunks requests.mjs/.cjs and message-stream.mjs/.cjs)
+//   dist/index.mjs            ESM for bundlers; mqtt and eventemitter3 stay external (+ index.cjs; lazily loaded
+//                             chunks requests.mjs/.cjs and message-stream.mjs/.cjs beside them)
 //   dist/webmqtt.browser.mjs  ESM with everything inside, for <script type="module"> from a CDN
 //   dist/webmqtt.umd(.min).js UMD with everything inside, global `WebMqtt`, for a plain <script> tag
 // The two single-file builds inline the dynamic imports (inlineDynamicImports): one file, no chunk to fetch.
@@ -28,9 +28,6 @@ const ts = () =>
 // MQTT.js's browser build is prebuilt ESM with a default export only; the browser condition selects it.
 const browserResolve = () => nodeResolve({ browser: true, exportConditions: ['browser', 'import', 'default'], preferBuiltins: false });
 
-/** Stable, readable chunk names (a published package gains nothing from content hashes). */
-const chunkName = (ext) => (chunk) => `${chunk.name === 'index' ? 'core' : '[name]'}.${ext}`;
-
 const quiet = (warning, warn) => {
   // The prebuilt MQTT.js bundle uses `this` at top level and eval-free code paths we do not control.
   if (warning.code === 'THIS_IS_UNDEFINED' || warning.code === 'CIRCULAR_DEPENDENCY') return;
@@ -44,11 +41,11 @@ export default [
     plugins: [ts()],
     // request()/respond() and messages() are dynamic imports, so bundlers put them in chunks an app that never
     // calls them never loads; here they are files next to the entry (dist/requests.mjs, …), shipped by "files".
-    // The lazy chunks import internals (errors, payload) from the main code, so rollup keeps index.mjs a facade
-    // with exactly the public exports and puts the code in core.mjs.
+    // Those chunks import only public exports (ErrorCode, WebMqttError) from index.mjs, so the code stays in
+    // index.mjs; a chunk needing an internal would make rollup turn index.mjs into a facade over a core chunk.
     output: [
-      { dir: out(''), entryFileNames: 'index.mjs', chunkFileNames: chunkName('mjs'), format: 'es', sourcemap: true, banner },
-      { dir: out(''), entryFileNames: 'index.cjs', chunkFileNames: chunkName('cjs'), format: 'cjs', sourcemap: true, banner, exports: 'named', interop: 'auto' },
+      { dir: out(''), entryFileNames: 'index.mjs', chunkFileNames: '[name].mjs', format: 'es', sourcemap: true, banner },
+      { dir: out(''), entryFileNames: 'index.cjs', chunkFileNames: '[name].cjs', format: 'cjs', sourcemap: true, banner, exports: 'named', interop: 'auto' },
     ],
     onwarn: quiet,
   },

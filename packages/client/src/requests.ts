@@ -1,7 +1,8 @@
+// Only public exports of the package at run time: the chunk this module becomes then imports them from
+// dist/index.mjs itself, so rollup keeps all the code in index.mjs (no facade re-exporting a core chunk).
 import { ErrorCode, WebMqttError } from './errors';
 import type { Message } from './message';
 import type { QoS } from './options';
-import { utf8Encode } from './payload';
 import type { SubscribeOptions, Subscription } from './subscriptions';
 import type { WebMqttClient } from './client';
 import type { Clock } from './clock';
@@ -108,7 +109,7 @@ export class Requests {
       const correlationData = request.properties?.['correlationData'];
       void Promise.resolve()
         .then(() => handler(request))
-        .then((reply) => this.client.publish(responseTopic, typeof reply === 'string' ? utf8Encode(reply) : reply, {
+        .then((reply) => this.client.publish(responseTopic, reply, {
           qos: request.qos,
           properties: correlationData === undefined ? undefined : { correlationData },
         }))
