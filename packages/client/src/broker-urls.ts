@@ -59,13 +59,17 @@ export function checkTransport(url: string, allowInsecureAuth: boolean): void {
 
 /**
  * An MQTT 5 Server Reference may be a bare host[:port]: keep the scheme and path of the URL in use.
- * A reference a browser cannot follow (another scheme such as mqtt://, a path without a host) is
- * ignored: undefined. Pure.
+ * A reference a browser cannot follow (another scheme such as mqtt://, a path without a host) or
+ * one that would drop TLS (ws:// while on wss://) is ignored: undefined. Pure.
  */
 export function resolveServerReference(reference: string, currentUrl: string): string | undefined {
   const first = reference.trim().split(/[\s,]+/)[0] ?? '';
   try {
-    if (/^wss?:\/\//i.test(first)) return new URL(first).toString();
+    if (/^wss?:\/\//i.test(first)) {
+      const url = new URL(first);
+      // A broker may move the client, not strip its TLS: wss:// never becomes ws://.
+      return url.protocol === 'ws:' && new URL(currentUrl).protocol === 'wss:' ? undefined : url.toString();
+    }
     // Anything else with a scheme, credentials, a path or a query is not a bare host[:port].
     if (first === '' || /^[a-z][a-z\d+.-]*:\/\//i.test(first) || /[/?#@]/.test(first)) return undefined;
     const current = new URL(currentUrl);

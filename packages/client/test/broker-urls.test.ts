@@ -10,8 +10,16 @@ describe('resolveServerReference', () => {
   });
 
   it('takes a full ws(s) URL as it is', () => {
-    expect(resolveServerReference('ws://127.0.0.1:4321/other', 'wss://a.example.com/mqtt')).toBe('ws://127.0.0.1:4321/other');
+    expect(resolveServerReference('ws://127.0.0.1:4321/other', 'ws://a.example.com/mqtt')).toBe('ws://127.0.0.1:4321/other');
+    expect(resolveServerReference('wss://b.example.com/other', 'ws://127.0.0.1/mqtt')).toBe('wss://b.example.com/other');
     expect(resolveServerReference('WSS://Moved.Example.com/mqtt', 'ws://127.0.0.1/mqtt')).toBe('wss://moved.example.com/mqtt');
+  });
+
+  it('never lets a broker drop TLS: a ws:// reference while on wss:// is ignored', () => {
+    expect(resolveServerReference('ws://b.example.com:80/mqtt', 'wss://a.example.com/mqtt')).toBeUndefined();
+    expect(resolveServerReference('WS://127.0.0.1:4321/mqtt', 'wss://a.example.com/mqtt')).toBeUndefined();
+    // A bare host keeps the scheme in use.
+    expect(resolveServerReference('b.example.com', 'wss://a.example.com/mqtt')).toBe('wss://b.example.com/mqtt');
   });
 
   it('uses the first of several references', () => {
