@@ -111,7 +111,7 @@ test('connect() after failed starts over and asks the provider with reason initi
   expect(result.state).toBe('connected');
 });
 
-test('a 3 s token with refreshBeforeExpiryMs 1000 on a broker that kicks expired clients: refreshed in time, 1,000 QoS 1 publishes all arrive', async ({ esmPage, broker, topicPrefix, issued }) => {
+test('a 5 s token with refreshBeforeExpiryMs 2000 on a broker that kicks expired clients: refreshed in time, 1,000 QoS 1 publishes all arrive', async ({ esmPage, broker, topicPrefix, issued }) => {
   test.skip(broker.kind === 'mosquitto', mosquittoHasNo('no token expiry and does not kick expired clients (disconnectOnExpiry)'));
   test.setTimeout(60_000);
   const topic = `${topicPrefix}/refresh`;
@@ -124,14 +124,16 @@ test('a 3 s token with refreshBeforeExpiryMs 1000 on a broker that kicks expired
     const reasons: string[] = [];
     const pub = w.makeHarness({
       url, reconnect: { initialDelayMs: 100, jitter: 'none' },
-      auth: { token: async (ctx: any) => { reasons.push(ctx.reason); return w.issueToken(3); }, refreshBeforeExpiryMs: 1000 },
+      // JWT exp has whole seconds, so the token lives 4-5 s; the 2 s margin leaves a loaded machine
+      // time to drain in-flight QoS 1 and reconnect before the broker's kick.
+      auth: { token: async (ctx: any) => { reasons.push(ctx.reason); return w.issueToken(5); }, refreshBeforeExpiryMs: 2000 },
     });
     await pub.client.connect();
-    // 1,000 messages over ~4 s: the refresh (and the broker's expiry) falls inside the stream.
+    // 1,000 messages over ~7 s: the refresh (and the first token's expiry) falls inside the stream.
     const outcomes: Promise<string>[] = [];
     for (let i = 0; i < 1000; i++) {
       outcomes.push(pub.client.publish(topic, String(i), { qos: 1 }).then(() => 'ok', (e: any) => e.code));
-      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 40));
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 70));
     }
     const settled = await Promise.all(outcomes);
     const deadline = Date.now() + 10_000;
