@@ -9,7 +9,7 @@ import { silentLogger } from './logger';
 import { createMessage, type Message } from './message';
 import type { MessagesOptions } from './message-stream';
 import { defaultMqttFactory } from './mqtt-factory';
-import { normalizeOptions, type ClientOptions, type NormalizedOptions } from './options';
+import { normalizeOptions, optionError, type ClientOptions, type NormalizedOptions } from './options';
 import { redactPacket } from './packet-trace';
 import { encodePayload } from './payload';
 import { Publisher, type PublishOptions } from './publisher';
@@ -276,20 +276,6 @@ function failedError(reason: WebMqttError): WebMqttError {
     retryable: false,
     reasonCode: reason.reasonCode,
   });
-}
-
-/** A short, safe description of a value for an error message (never throws: cyclic objects, BigInt, symbols). */
-function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object' || typeof value === 'function' || typeof value === 'symbol') return `a ${typeof value}`;
-  if (typeof value === 'bigint') return `${value}n`;
-  return String(value);
-}
-
-function optionError(field: string, expected: string, got?: unknown): WebMqttError {
-  const shown = got === undefined ? '' : ` (got ${describeValue(got)})`;
-  return new WebMqttError(ErrorCode.INVALID_OPTIONS, `"${field}" must be ${expected}${shown}.`, { field });
 }
 
 /**

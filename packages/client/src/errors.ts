@@ -87,6 +87,18 @@ export function isWebMqttError(value: unknown): value is WebMqttError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }
 
+/**
+ * A short, safe description of a value for an error message: never the value of a long string (a misplaced token
+ * is not echoed), never throws (cyclic objects, symbols, BigInt).
+ */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === undefined) return String(value);
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 /** Wraps anything thrown by a dependency into a WebMqttError with `code`, keeping it as `cause`. */
 export function toWebMqttError(value: unknown, code: ErrorCode, message?: string): WebMqttError {
   if (isWebMqttError(value)) return value;

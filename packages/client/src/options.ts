@@ -4,7 +4,7 @@ import type { QueueLimits, OverflowPolicy } from './offline-queue';
 import type { MqttFactory } from './mqtt-factory';
 import type { BrowserSignals } from './browser-signals';
 import type { Logger } from './logger';
-import { ErrorCode, WebMqttError } from './errors';
+import { ErrorCode, WebMqttError, describeValue } from './errors';
 import { parseBrokerUrl } from './url';
 import { validateTopicName } from './topic';
 import { encodePayload } from './payload';
@@ -149,72 +149,110 @@ export function randomClientId(random: () => number): string {
   return id;
 }
 
-function fail(field: string, expected: string, got?: unknown): never {
-  const shown = got === undefined ? '' : ` (got ${describe(got)})`;
-  throw new WebMqttError(ErrorCode.INVALID_OPTIONS, `Option "${field}" must be ${expected}${shown}.`, { field });
+/** Longest delay a timer honours (2^31 - 1 ms); the upper bound of every `…Ms` option. */
+const MAX_MS = 2 ** 31 - 1;
+
+/**
+ * The INVALID_OPTIONS error for a bad option or call argument: names it, says what it must be and what it got
+ * (a long string only by its length, so a misplaced token is not echoed).
+ */
+export function optionError(field: string, expected: string, got?: unknown, prefix = ''): WebMqttError {
+  const shown = got === undefined ? '' : ` (got ${describeValue(got)})`;
+  return new WebMqttError(ErrorCode.INVALID_OPTIONS, `${prefix}"${field}" must be ${expected}${shown}.`, { field });
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : JSON.stringify(value);
-  if (typeof value === 'number') return String(value);
-  return `a ${typeof value}`;
+function fail(field: string, expected: string, got?: unknown): never {
+  throw optionError(field, expected, got, 'Option ');
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** A misspelt nested option would otherwise be ignored without a word. */
-function checkKeys(value: Record<string, unknown>, field: string, known: readonly string[]): void {
+/**
+ * Checks one option. Gets its value, its full name (`reconnect.factor`) and the options of its object checked so
+ * far (in table order); returns the normalised value or throws INVALID_OPTIONS naming the option.
+ */
+type Check<T = unknown> = (value: unknown, field: string, done?: Record<string, unknown>) => T;
+
+/**
+ * Checks an object of options against a table of checks: a key not in the table is refused (a misspelt option
+ * would otherwise be ignored without a word), every key of the table goes through its check, in order.
+ */
+function checkObject<T>(value: Record<string, unknown>, prefix: string, table: Record<string, Check>, list?: string): T {
+  const known = Object.keys(table);
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) fail(`${field}.${key}`, `one of ${known.join(', ')} (check its spelling)`);
+    if (!known.includes(key)) fail(prefix + key, `one of ${list ?? known.join(', ')} (check its spelling)`);
   }
+  const out: Record<string, unknown> = {};
+  for (const key in table) out[key] = table[key]!(value[key], prefix + key, out);
+  return out as T;
 }
 
-function optMethods<T>(value: unknown, field: string, methods: readonly string[], allowNull: boolean): T | null | undefined {
-  if (value === undefined) return undefined;
-  if (value === null && allowNull) return null;
-  if (!isPlainObject(value) && typeof value !== 'object') fail(field, `an object with ${methods.join(', ')}`, value);
-  for (const method of methods) {
-    if (typeof (value as Record<string, unknown>)?.[method] !== 'function') fail(`${field}.${method}`, 'a function', (value as Record<string, unknown>)?.[method]);
-  }
-  return value as T;
-}
+/** An integer (or any number with `integer` false) from `min` to `max`; `fallback` when absent. */
+const num =
+  (min: number, max: number, fallback: number, integer = true): Check<number> =>
+  (value, field) => {
+    if (value === undefined) return fallback;
+    const ok = typeof value === 'number' && value >= min && value <= max && (!integer || Number.isInteger(value) || value === Infinity);
+    if (!ok) fail(field, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, value);
+    return value as number;
+  };
 
-function optBool(value: unknown, field: string, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') fail(field, 'true or false', value);
+const oneOf =
+  <T>(allowed: readonly T[], fallback: T): Check<T> =>
+  (value, field) => {
+    if (value === undefined) return fallback;
+    if (!allowed.includes(value as T)) fail(field, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
+    return value as T;
+  };
+
+const bool =
+  (fallback: boolean): Check<boolean> =>
+  (value, field) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'boolean') fail(field, 'true or false', value);
+    return value;
+  };
+
+/** A function, or undefined. */
+const fn: Check = (value, field) => {
+  if (value !== undefined && typeof value !== 'function') fail(field, 'a function', value);
   return value;
-}
+};
 
-function optNumber(value: unknown, field: string, fallback: number, min: number, max: number, integer = true): number {
-  if (value === undefined) return fallback;
-  const ok = typeof value === 'number' && !Number.isNaN(value) && value >= min && value <= max && (!integer || Number.isInteger(value) || value === Infinity);
-  if (!ok) fail(field, `${integer ? 'an integer' : 'a number'} from ${min} to ${max === Infinity ? 'Infinity' : max}`, value);
-  return value as number;
-}
+/** A plain object, or undefined. */
+const obj: Check<Record<string, unknown> | undefined> = (value, field) => {
+  if (value !== undefined && !isPlainObject(value)) fail(field, 'an object', value);
+  return value as Record<string, unknown> | undefined;
+};
 
-function optEnum<T extends string | number>(value: unknown, field: string, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) fail(field, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, value);
-  return value as T;
-}
+/** An object with these methods (or null when `allowNull`), or undefined. */
+const methods =
+  (names: readonly string[], allowNull = false): Check =>
+  (value, field) => {
+    if (value === undefined || (value === null && allowNull)) return value;
+    if (typeof value !== 'object' || value === null) fail(field, `an object with ${names.join(', ')}`, value);
+    for (const name of names) {
+      const method = (value as Record<string, unknown>)[name];
+      if (typeof method !== 'function') fail(`${field}.${name}`, 'a function', method);
+    }
+    return value;
+  };
 
-function optFunction<T>(value: unknown, field: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'function') fail(field, 'a function', value);
-  return value as T;
-}
+/** An object option checked against `table` (see {@link checkObject}); `undefined` when absent. */
+const section =
+  <T>(table: Record<string, Check>): Check<T | undefined> =>
+  (value, field) =>
+    obj(value, field) && checkObject<T>(value as Record<string, unknown>, `${field}.`, table);
 
-function optObject(value: unknown, field: string): Record<string, unknown> | undefined {
-  if (value === undefined) return undefined;
-  if (!isPlainObject(value)) fail(field, 'an object', value);
-  return value;
-}
+/** `false` turns the feature off; `true` or absent means every default. */
+const orFalse =
+  <T>(table: Record<string, Check>): Check<T | false> =>
+  (value, field) =>
+    value !== false && (section<T>(table)(value === true || value === undefined ? {} : value, field) as T);
 
-function normalizeUrl(value: unknown): NormalizedOptions['url'] {
+const url: Check<NormalizedOptions['url']> = (value) => {
   if (typeof value === 'function') return value as () => string | Promise<string>;
   const list = typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined;
   if (!list || list.length === 0) {
@@ -224,99 +262,102 @@ function normalizeUrl(value: unknown): NormalizedOptions['url'] {
     const field = list.length > 1 ? `url[${i}]` : 'url';
     if (typeof entry !== 'string') fail(field, 'a string', entry);
     const parsed = parseBrokerUrl(entry);
-    if (parsed instanceof WebMqttError) {
-      throw new WebMqttError(ErrorCode.INVALID_OPTIONS, parsed.message, { field, cause: parsed });
-    }
+    if (parsed instanceof WebMqttError) throw new WebMqttError(ErrorCode.INVALID_OPTIONS, parsed.message, { field, cause: parsed });
     return entry;
   });
-}
+};
 
-function normalizeAuth(value: unknown, connectTimeoutMs: number): NormalizedAuth | undefined {
-  const auth = optObject(value, 'auth');
-  if (!auth) return undefined;
-  checkKeys(auth, 'auth', ['token', 'placement', 'username', 'queryParam', 'refreshBeforeExpiryMs', 'providerTimeoutMs']);
-  const token = auth['token'];
-  if (typeof token === 'string') {
-    if (token.length === 0) fail('auth.token', 'a non-empty string or a provider function', token);
-  } else if (typeof token !== 'function') {
-    fail('auth.token', 'a string or a function ({ attempt, reason }) => token', token);
-  }
-  const username = auth['username'];
-  if (username !== undefined && typeof username !== 'string') fail('auth.username', 'a string', username);
-  const queryParam = auth['queryParam'] ?? 'access_token';
-  if (typeof queryParam !== 'string' || !/^[A-Za-z0-9_.~-]+$/.test(queryParam)) {
-    fail('auth.queryParam', 'a query parameter name (letters, digits, "_", "-", ".", "~")', queryParam);
-  }
+/**
+ * The tables of checks, one per object option. Built per call, not at module scope: importing webmqtt runs nothing.
+ */
+function tables(): Record<string, Check> {
+  const AUTH: Record<string, Check> = {
+    token: (value, field) => {
+      if (typeof value !== 'function' && (typeof value !== 'string' || value === '')) fail(field, 'a non-empty string or a function ({ attempt, reason }) => token', value);
+      return value;
+    },
+    placement: oneOf(['password', 'username', 'query'], 'password'),
+    username: (value, field) => {
+      if (value !== undefined && typeof value !== 'string') fail(field, 'a string', value);
+      return value;
+    },
+    queryParam: (value = 'access_token', field) => {
+      if (typeof value !== 'string' || !/^[\w.~-]+$/.test(value)) fail(field, 'a query parameter name (letters, digits, "_", "-", ".", "~")', value);
+      return value;
+    },
+    refreshBeforeExpiryMs: num(0, MAX_MS, 60_000),
+    // Filled in by normalizeOptions: the default is connectTimeoutMs.
+    providerTimeoutMs: num(1, MAX_MS, 0),
+  };
+
+  const RECONNECT: Record<string, Check> = {
+    initialDelayMs: num(0, MAX_MS, 1_000),
+    maxDelayMs: (value, field, done) => {
+      const initial = done!['initialDelayMs'] as number;
+      const max = num(0, MAX_MS, Math.max(30_000, initial))(value, field);
+      if (max < initial) fail(field, `at least reconnect.initialDelayMs (${initial})`, max);
+      return max;
+    },
+    factor: num(1, 100, 2, false),
+    jitter: oneOf(['full', 'equal', 'decorrelated', 'none'], 'full'),
+    maxAttempts: num(1, Infinity, Infinity),
+    resetAfterMs: num(0, MAX_MS, 10_000),
+  };
+
+  const QUEUE: Record<string, Check> = {
+    maxMessages: num(1, 10_000_000, 1_000),
+    maxBytes: num(1, MAX_MS, 1_048_576),
+    overflow: oneOf(['drop-oldest', 'drop-newest', 'reject'], 'drop-oldest'),
+  };
+
+  const WILL: Record<string, Check> = {
+    topic: (value, field) => {
+      const error = validateTopicName(value);
+      if (error) throw new WebMqttError(ErrorCode.INVALID_OPTIONS, `Option "${field}": ${error.message}`, { field, cause: error });
+      return value;
+    },
+    payload: (value, field) => {
+      const payload = encodePayload(value ?? '');
+      if (payload instanceof WebMqttError) fail(field, 'a string or a Uint8Array', value);
+      return payload;
+    },
+    qos: oneOf([0, 1, 2], 0),
+    retain: bool(false),
+    properties: obj,
+  };
+
+  // Every option of ClientOptions, in the order they are checked (auth's default timeout is connectTimeoutMs);
+  // the injection points for tests and unusual runtimes come last.
   return {
-    token: token as string | TokenProvider,
-    placement: optEnum(auth['placement'], 'auth.placement', ['password', 'username', 'query'] as const, 'password'),
-    username: username as string | undefined,
-    queryParam,
-    refreshBeforeExpiryMs: optNumber(auth['refreshBeforeExpiryMs'], 'auth.refreshBeforeExpiryMs', 60_000, 0, 2 ** 31 - 1),
-    providerTimeoutMs: optNumber(auth['providerTimeoutMs'], 'auth.providerTimeoutMs', connectTimeoutMs, 1, 2 ** 31 - 1),
+    url,
+    clientId: (value, field) => {
+      if (value != null && (typeof value !== 'string' || value === '' || value.length > 23_000)) fail(field, 'a non-empty string', value);
+      return value;
+    },
+    protocolVersion: oneOf(['auto', 4, 5], 'auto'),
+    clean: bool(true),
+    sessionExpiryInterval: (value, field) => (value === undefined ? undefined : num(0, 0xffffffff, 0)(value, field)),
+    keepalive: num(0, 65_535, 30),
+    connectTimeoutMs: num(1, MAX_MS, 10_000),
+    auth: (value, field, done) => {
+      const auth = section<NormalizedAuth>(AUTH)(value, field);
+      if (auth && (value as AuthOptions).providerTimeoutMs === undefined) auth.providerTimeoutMs = done!['connectTimeoutMs'] as number;
+      return auth;
+    },
+    allowInsecureAuth: bool(false),
+    reconnect: orFalse(RECONNECT),
+    offlineQueue: orFalse(QUEUE),
+    will: section(WILL),
+    browserEvents: bool(true),
+    logger: methods(['debug', 'info', 'warn', 'error']),
+    tls: obj,
+    properties: obj,
+    clock: methods(['now', 'setTimeout', 'clearTimeout']),
+    random: (value, field) => fn(value, field) ?? Math.random,
+    mqttFactory: fn,
+    browserSignals: methods(['isOnline', 'listen'], true),
   };
 }
-
-function normalizeReconnect(value: unknown): BackoffPolicy | false {
-  if (value === false) return false;
-  if (value === true) value = {};
-  const r = optObject(value, 'reconnect') ?? {};
-  checkKeys(r, 'reconnect', ['initialDelayMs', 'maxDelayMs', 'factor', 'jitter', 'maxAttempts', 'resetAfterMs']);
-  const initialDelayMs = optNumber(r['initialDelayMs'], 'reconnect.initialDelayMs', 1_000, 0, 2 ** 31 - 1);
-  const maxDelayMs = optNumber(r['maxDelayMs'], 'reconnect.maxDelayMs', Math.max(30_000, initialDelayMs), 0, 2 ** 31 - 1);
-  if (maxDelayMs < initialDelayMs) fail('reconnect.maxDelayMs', `at least reconnect.initialDelayMs (${initialDelayMs})`, maxDelayMs);
-  return {
-    initialDelayMs,
-    maxDelayMs,
-    factor: optNumber(r['factor'], 'reconnect.factor', 2, 1, 100, false),
-    jitter: optEnum(r['jitter'], 'reconnect.jitter', ['full', 'equal', 'decorrelated', 'none'] as const, 'full'),
-    maxAttempts: optNumber(r['maxAttempts'], 'reconnect.maxAttempts', Infinity, 1, Infinity),
-    resetAfterMs: optNumber(r['resetAfterMs'], 'reconnect.resetAfterMs', 10_000, 0, 2 ** 31 - 1),
-  };
-}
-
-function normalizeQueue(value: unknown): QueueLimits | false {
-  if (value === false) return false;
-  const q = optObject(value, 'offlineQueue') ?? {};
-  checkKeys(q, 'offlineQueue', ['maxMessages', 'maxBytes', 'overflow']);
-  return {
-    maxMessages: optNumber(q['maxMessages'], 'offlineQueue.maxMessages', 1_000, 1, 10_000_000),
-    maxBytes: optNumber(q['maxBytes'], 'offlineQueue.maxBytes', 1_048_576, 1, 2 ** 31 - 1),
-    overflow: optEnum(q['overflow'], 'offlineQueue.overflow', ['drop-oldest', 'drop-newest', 'reject'] as const, 'drop-oldest'),
-  };
-}
-
-function normalizeWill(value: unknown): NormalizedWill | undefined {
-  const w = optObject(value, 'will');
-  if (!w) return undefined;
-  checkKeys(w, 'will', ['topic', 'payload', 'qos', 'retain', 'properties']);
-  const topicError = validateTopicName(w['topic']);
-  if (topicError) throw new WebMqttError(ErrorCode.INVALID_OPTIONS, `Option "will.topic": ${topicError.message}`, { field: 'will.topic', cause: topicError });
-  const payload = encodePayload(w['payload'] ?? '');
-  if (payload instanceof WebMqttError) fail('will.payload', 'a string or a Uint8Array', w['payload']);
-  return {
-    topic: w['topic'] as string,
-    payload,
-    qos: optEnum(w['qos'], 'will.qos', [0, 1, 2] as const, 0),
-    retain: optBool(w['retain'], 'will.retain', false),
-    properties: optObject(w['properties'], 'will.properties'),
-  };
-}
-
-function normalizeLogger(value: unknown): Logger | undefined {
-  const logger = optObject(value, 'logger');
-  if (!logger) return undefined;
-  for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-    if (typeof logger[level] !== 'function') fail(`logger.${level}`, 'a function', logger[level]);
-  }
-  return logger as unknown as Logger;
-}
-
-const KNOWN_KEYS = new Set([
-  'url', 'clientId', 'protocolVersion', 'clean', 'sessionExpiryInterval', 'keepalive', 'connectTimeoutMs', 'auth',
-  'allowInsecureAuth', 'reconnect', 'offlineQueue', 'will', 'browserEvents', 'logger', 'tls', 'properties', 'clock',
-  'random', 'mqttFactory', 'browserSignals',
-]);
 
 /**
  * Validates options once, at `createClient()`, and fills defaults.
@@ -324,39 +365,9 @@ const KNOWN_KEYS = new Set([
  */
 export function normalizeOptions(input: unknown): NormalizedOptions {
   if (!isPlainObject(input)) fail('options', 'an object such as { url: "wss://broker.example.com:8085/mqtt" }', input);
-  for (const key of Object.keys(input)) {
-    if (!KNOWN_KEYS.has(key)) fail(key, `one of the documented options (${[...KNOWN_KEYS].slice(0, 16).join(', ')}); check its spelling`);
-  }
-  const random = optFunction<() => number>(input['random'], 'random') ?? Math.random;
-  const clientId = input['clientId'] ?? randomClientId(random);
-  if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 23 * 1000) {
-    fail('clientId', 'a non-empty string', clientId);
-  }
-  const connectTimeoutMs = optNumber(input['connectTimeoutMs'], 'connectTimeoutMs', 10_000, 1, 2 ** 31 - 1);
-  const sessionExpiryInterval = input['sessionExpiryInterval'] === undefined
-    ? undefined
-    : optNumber(input['sessionExpiryInterval'], 'sessionExpiryInterval', 0, 0, 0xffffffff);
-  const tls = optObject(input['tls'], 'tls');
-  return {
-    url: normalizeUrl(input['url']),
-    clientId,
-    protocolVersion: optEnum(input['protocolVersion'], 'protocolVersion', ['auto', 4, 5] as const, 'auto'),
-    clean: optBool(input['clean'], 'clean', true),
-    sessionExpiryInterval,
-    keepalive: optNumber(input['keepalive'], 'keepalive', 30, 0, 65_535),
-    connectTimeoutMs,
-    auth: normalizeAuth(input['auth'], connectTimeoutMs),
-    allowInsecureAuth: optBool(input['allowInsecureAuth'], 'allowInsecureAuth', false),
-    reconnect: normalizeReconnect(input['reconnect']),
-    offlineQueue: normalizeQueue(input['offlineQueue']),
-    will: normalizeWill(input['will']),
-    browserEvents: optBool(input['browserEvents'], 'browserEvents', true),
-    logger: normalizeLogger(input['logger']),
-    tls: tls as TlsOptions | undefined,
-    properties: optObject(input['properties'], 'properties'),
-    clock: optMethods<Clock>(input['clock'], 'clock', ['now', 'setTimeout', 'clearTimeout'], false) ?? undefined,
-    random,
-    mqttFactory: optFunction<MqttFactory>(input['mqttFactory'], 'mqttFactory'),
-    browserSignals: optMethods<BrowserSignals>(input['browserSignals'], 'browserSignals', ['isOnline', 'listen'], true),
-  };
+  const table = tables();
+  // An unknown key's message lists the documented options, not the injection points (clock, random, …).
+  const options = checkObject<NormalizedOptions>(input, '', table, `the documented options (${Object.keys(table).slice(0, 16).join(', ')})`);
+  options.clientId ??= randomClientId(options.random);
+  return options;
 }

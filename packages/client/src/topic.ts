@@ -1,4 +1,4 @@
-import { ErrorCode, WebMqttError } from './errors';
+import { ErrorCode, WebMqttError, describeValue } from './errors';
 
 /** MQTT strings carry a two-byte length prefix, so a topic is at most this many UTF-8 bytes. */
 export const MAX_TOPIC_BYTES = 65_535;
@@ -53,12 +53,6 @@ function quote(topic: string): string {
   return `${JSON.stringify(topic.slice(0, end))}… (${topic.length} characters)`;
 }
 
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value;
-}
-
 function invalid(message: string): WebMqttError {
   return new WebMqttError(ErrorCode.INVALID_TOPIC, message, { field: 'topic' });
 }
@@ -66,7 +60,7 @@ function invalid(message: string): WebMqttError {
 /** Checks shared by topic names and filters: type, emptiness, NUL, encoding, size. */
 function checkCommon(value: unknown, kind: 'topic' | 'topic filter'): WebMqttError | string {
   if (typeof value !== 'string') {
-    return invalid(`The ${kind} must be a string, got ${describeType(value)}; pass a string such as "sensors/kitchen/temperature".`);
+    return invalid(`The ${kind} must be a string, got ${describeValue(value)}; pass a string such as "sensors/kitchen/temperature".`);
   }
   if (value.length === 0) {
     return invalid(`The ${kind} is empty; MQTT needs at least one character, e.g. "sensors/kitchen/temperature".`);
