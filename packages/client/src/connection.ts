@@ -9,7 +9,9 @@ import type { Logger } from './logger';
 import type { MqttFactory } from './mqtt-factory';
 import type { NormalizedOptions, TokenReason } from './options';
 import { STATE_TABLE, transition, type ConnectionState } from './state-machine';
-import { applyToken, refreshDelay, resolveToken, type ResolvedToken } from './token-auth';
+import { signalReaction } from './signal-reaction';
+import { applyToken, resolveToken, type ResolvedToken } from './token-auth';
+import { TokenRefresh } from './token-refresh';
 import { redactUrl } from './url';
 import { BrokerUrls, checkTransport, resolveServerReference } from './broker-urls';
 import { keepaliveTimer } from './keepalive-timer';
@@ -35,7 +37,10 @@ export interface ConnectionHooks {
 export interface ConnectedInfo {
   sessionPresent: boolean;
   protocolVersion: 4 | 5;
-  /** The broker's Receive Maximum (MQTT 5), else 65535. */
+  /**
+   * How many QoS 1/2 publishes may be unacknowledged at once: the broker's Receive Maximum (MQTT 5),
+   * at most {@link MAX_IN_FLIGHT}.
+   */
   receiveMaximum: number;
   /** MQTT 5 CONNACK properties, when any. */
   properties: Record<string, unknown> | undefined;
@@ -46,9 +51,14 @@ interface Waiter {
   reject(error: WebMqttError): void;
 }
 
-/** A planned reconnect waits this long at most for in-flight QoS 1/2 to complete. */
-const DRAIN_LIMIT_MS = 5_000;
-const DRAIN_POLL_MS = 20;
+/**
+ * At most this many QoS 1/2 publishes unacknowledged at once, whatever the broker allows (3.1.1 has no limit).
+ * A half-open link goes unnoticed for up to 1.5 keepalive periods while publishes go on; MQTT.js re-sends every
+ * unacknowledged one after the next CONNACK, one round trip each, before it reports the connection. Without a
+ * cap that replay grows with the outage (1,000+ messages, a minute of `connecting` in the chaos run); with it,
+ * it takes at most MAX_IN_FLIGHT round trips.
+ */
+export const MAX_IN_FLIGHT = 100;
 
 /**
  * Owns the connection lifecycle: attempts, backoff, token fetching, protocol fallback,
@@ -84,12 +94,10 @@ export class Connection {
   private serverDisconnect: { reasonCode: number; serverReference?: string } | undefined;
   private retryTimer: TimerHandle | undefined;
   private connectTimer: TimerHandle | undefined;
-  private refreshTimer: TimerHandle | undefined;
-  private drainTimer: TimerHandle | undefined;
+  private readonly refresh: TokenRefresh;
   private token: ResolvedToken | undefined;
   private waiters: Waiter[] = [];
   private stopSignals: (() => void) | undefined;
-  private planned = false;
   /** Native timers until the worker probe says workers run here. */
   private timerVariant: 'auto' | 'native' = 'native';
   /** The socket was dropped on purpose (back-forward cache restore): reconnect at once, no backoff. */
@@ -116,6 +124,17 @@ export class Connection {
     this.hooks = hooks;
     this.protocolVersion = opts.protocolVersion === 4 ? 4 : 5;
     this.urls = new BrokerUrls(opts.url);
+    this.refresh = new TokenRefresh(this.clock, {
+      isConnected: () => this.state === 'connected',
+      pause: () => hooks.pause(),
+      inFlight: () => hooks.inFlight(),
+      disconnect: () => {
+        this.log.info('token expiring: reconnecting with a fresh token');
+        // A normal DISCONNECT: the broker must not publish the will for a planned reconnect.
+        const mqtt = this.mqtt as unknown as { _sendPacket(p: unknown, cb: () => void): void; stream?: { destroy(): void } };
+        mqtt._sendPacket({ cmd: 'disconnect' }, () => mqtt.stream?.destroy());
+      },
+    });
   }
 
   /** Starts connecting (from idle or failed); resolves on CONNACK, rejects when the client fails or closes. */
@@ -191,33 +210,28 @@ export class Connection {
 
   private onBrowserSignal(signal: BrowserSignal): void {
     this.log.debug('browser signal', { signal });
-    if (signal === 'offline') {
-      if (this.state === 'connected') {
-        // Do not wait for the keepalive to notice: the socket is dead or about to be.
+    switch (signalReaction(signal, this.state)) {
+      case 'drop-socket':
         this.dropSocket();
-      } else if (this.state === 'reconnecting' || this.state === 'connecting') {
+        return;
+      case 'go-offline':
         this.generation++;
         this.clearAttemptTimers();
         this.killSocket();
         this.setState('offline');
-      }
-      return;
-    }
-    if (signal === 'hidden') return;
-    if (signal === 'pageshow' && this.state === 'connected') {
-      // Restored from the back-forward cache: the browser closed the socket while the page was frozen,
-      // whatever MQTT.js has heard yet. Replace it now rather than wait for the close and a backoff.
-      this.retryAfterClose = true;
-      this.dropSocket();
-      return;
-    }
-    if (signal === 'online' || signal === 'visible' || signal === 'pageshow') {
-      if (this.state === 'connected' && signal !== 'online') {
-        // A socket that slept with the tab may be half-open: a ping now finds out within one keepalive.
+        return;
+      case 'replace-socket':
+        this.retryAfterClose = true;
+        this.dropSocket();
+        return;
+      case 'ping':
         this.pingSoon();
         return;
-      }
-      this.retryNow();
+      case 'retry-now':
+        this.retryNow();
+        return;
+      case 'none':
+        return;
     }
   }
 
@@ -393,12 +407,12 @@ export class Connection {
       this.tentativeV4 = false;
     }
     this.connectedAt = this.clock.now();
-    this.planned = false;
     this.setState('connected');
-    const receiveMaximum = typeof properties?.['receiveMaximum'] === 'number' ? properties['receiveMaximum'] : 65_535;
+    const brokerMaximum = typeof properties?.['receiveMaximum'] === 'number' ? properties['receiveMaximum'] : 65_535;
+    const receiveMaximum = Math.min(brokerMaximum, MAX_IN_FLIGHT);
     this.hooks.connected({ sessionPresent: packet['sessionPresent'] === true, protocolVersion: this.protocolVersion, receiveMaximum, properties });
     this.settleWaiters();
-    this.scheduleRefresh();
+    this.refresh.connected(this.opts.auth, this.token);
   }
 
   private onSocketClosed(socketGeneration: number): void {
@@ -408,15 +422,13 @@ export class Connection {
     const server = this.serverDisconnect;
     if (server?.serverReference) this.urls.redirectTo(resolveServerReference(server.serverReference, this.attemptUrl ?? this.currentUrl));
     if (this.state === 'connected') {
-      this.clock.clearTimeout(this.refreshTimer);
-      this.refreshTimer = undefined;
+      const planned = this.refresh.socketClosed();
       this.hooks.disconnected();
       if (shouldResetAttempts(this.connectedAt, this.clock.now(), this.reconnectPolicyOrDefault())) {
         this.failures = 0;
         this.lastDelay = undefined;
       }
-      if (this.planned) {
-        this.planned = false;
+      if (planned) {
         this.nextReason = 'expiring';
         void this.attempt();
         return;
@@ -530,41 +542,9 @@ export class Connection {
     else this.hooks.error(reason);
   }
 
-  /** Token refresh before expiry: a planned reconnect once in-flight QoS 1/2 has completed. */
-  private scheduleRefresh(): void {
-    const auth = this.opts.auth;
-    if (!auth || !this.token) return;
-    const delay = refreshDelay(this.token, auth, this.clock.now());
-    if (delay === undefined) return;
-    this.refreshTimer = this.clock.setTimeout(() => {
-      this.refreshTimer = undefined;
-      this.beginPlannedReconnect();
-    }, delay);
-  }
-
   /** True while new publishes must wait: a planned reconnect is draining in-flight messages. */
   get draining(): boolean {
-    return this.planned;
-  }
-
-  private beginPlannedReconnect(): void {
-    if (this.state !== 'connected') return;
-    this.planned = true;
-    this.hooks.pause();
-    const started = this.clock.now();
-    const check = (): void => {
-      this.drainTimer = undefined;
-      if (this.state !== 'connected' || !this.planned) return;
-      if (this.hooks.inFlight() > 0 && this.clock.now() - started < DRAIN_LIMIT_MS) {
-        this.drainTimer = this.clock.setTimeout(check, DRAIN_POLL_MS);
-        return;
-      }
-      this.log.info('token expiring: reconnecting with a fresh token');
-      // A normal DISCONNECT: the broker must not publish the will for a planned reconnect.
-      const mqtt = this.mqtt as unknown as { _sendPacket(p: unknown, cb: () => void): void; stream?: { destroy(): void } };
-      mqtt._sendPacket({ cmd: 'disconnect' }, () => mqtt.stream?.destroy());
-    };
-    check();
+    return this.refresh.draining;
   }
 
   private setState(next: ConnectionState, extra: Omit<StateChange, 'previous' | 'current'> = {}): void {
@@ -600,10 +580,7 @@ export class Connection {
 
   private clearTimers(): void {
     this.clearAttemptTimers();
-    this.clock.clearTimeout(this.refreshTimer);
-    this.clock.clearTimeout(this.drainTimer);
-    this.refreshTimer = undefined;
-    this.drainTimer = undefined;
+    this.refresh.cancel();
   }
 }
 

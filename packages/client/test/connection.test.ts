@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { MAX_IN_FLIGHT } from '../src/connection';
 import { ErrorCode } from '../src/errors';
 import type { TokenProvider } from '../src/options';
 import { fakeJwt, flush } from './support/fake-mqtt';
@@ -294,6 +295,18 @@ describe('connection: re-sending unacknowledged publishes after a CONNACK', () =
     await flush();
     expect(h.client.state).toBe('connected');
     expect(h.connects).toHaveLength(2);
+  });
+
+  it('never has more than MAX_IN_FLIGHT QoS 1/2 publishes unacknowledged, so the re-send after a stall stays short', async () => {
+    const h = harness();
+    await h.connectNow();
+    for (let i = 0; i < MAX_IN_FLIGHT + 50; i++) void h.client.publish('t', String(i), { qos: 1 });
+    await flush();
+    expect(h.fake.unacked).toHaveLength(MAX_IN_FLIGHT);
+    h.fake.ack(h.fake.unacked[0]!.messageId!);
+    await h.clock.tick(1);
+    expect(h.fake.unacked).toHaveLength(MAX_IN_FLIGHT);
+    expect(h.fake.publishes).toHaveLength(MAX_IN_FLIGHT + 1);
   });
 
   it('reports a socket lost while re-sending as CONNECTION_LOST, not a refusal', async () => {
