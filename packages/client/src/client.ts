@@ -111,17 +111,13 @@ export class WebMqttClient {
    */
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
     this.emitter.on(event, listener as (...args: unknown[]) => void);
-    return () => {
-      this.emitter.off(event, listener as (...args: unknown[]) => void);
-    };
+    return () => this.off(event, listener);
   }
 
   /** Like {@link on}, for one call only. */
   once<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
     this.emitter.once(event, listener as (...args: unknown[]) => void);
-    return () => {
-      this.emitter.off(event, listener as (...args: unknown[]) => void);
-    };
+    return () => this.off(event, listener);
   }
 
   /** Removes a listener added with {@link on}. */

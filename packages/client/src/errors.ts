@@ -31,13 +31,13 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /** Codes that describe a condition a later attempt may get past. */
-const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+const RETRYABLE: readonly ErrorCode[] = [
   ErrorCode.CONNECT_TIMEOUT,
   ErrorCode.CONNECTION_REFUSED,
   ErrorCode.CONNECTION_LOST,
   ErrorCode.QUEUE_FULL,
   ErrorCode.REQUEST_TIMEOUT,
-]);
+];
 
 // A global-registry symbol, so ESM and UMD copies loaded side by side recognise each other's errors.
 const BRAND = Symbol.for('webmqtt.error');
@@ -69,7 +69,7 @@ export class WebMqttError extends Error {
   constructor(code: ErrorCode, message: string, details: WebMqttErrorDetails = {}) {
     super(message);
     this.code = code;
-    this.retryable = details.retryable ?? RETRYABLE.has(code);
+    this.retryable = details.retryable ?? RETRYABLE.includes(code);
     this.reasonCode = details.reasonCode;
     this.field = details.field;
     if (details.cause !== undefined) {

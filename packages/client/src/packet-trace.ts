@@ -6,23 +6,19 @@ const REDACTED = '[REDACTED]';
  */
 export function redactPacket(packet: Record<string, unknown>, usernameIsSecret = false): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...packet };
-  if (copy['cmd'] === 'connect') {
+  const cmd = copy['cmd'];
+  if (cmd === 'connect') {
     if (copy['password'] !== undefined && copy['password'] !== null) copy['password'] = REDACTED;
     // The username is a credential with placement 'username'; a JWT-shaped one is treated as a credential anyway.
     const username = copy['username'];
     if (typeof username === 'string' && username !== '' && (usernameIsSecret || /^[\w-]+\.[\w-]+\.[\w-]*$/.test(username))) {
       copy['username'] = REDACTED;
     }
-    const properties = copy['properties'] as Record<string, unknown> | undefined;
-    if (properties && properties['authenticationData'] !== undefined) {
-      copy['properties'] = { ...properties, authenticationData: REDACTED };
-    }
   }
-  if (copy['cmd'] === 'auth') {
-    const properties = copy['properties'] as Record<string, unknown> | undefined;
-    if (properties && properties['authenticationData'] !== undefined) {
-      copy['properties'] = { ...properties, authenticationData: REDACTED };
-    }
+  // Enhanced authentication (CONNECT and AUTH) carries its secret in authenticationData.
+  const properties = copy['properties'] as Record<string, unknown> | undefined;
+  if ((cmd === 'connect' || cmd === 'auth') && properties?.['authenticationData'] !== undefined) {
+    copy['properties'] = { ...properties, authenticationData: REDACTED };
   }
   return copy;
 }

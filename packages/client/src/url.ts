@@ -5,27 +5,12 @@ const EXAMPLE_URL = 'wss://broker.example.com:8085/mqtt';
 /** Schemes of native MQTT clients, which a browser cannot open. */
 const NATIVE_MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'mqtt+ssl:'];
 
-/** Query parameter names whose values are credentials (compared lowercased). */
-const SECRET_PARAMS = [
-  'access_token',
-  'id_token',
-  'refresh_token',
-  'token',
-  'password',
-  'passwd',
-  'pwd',
-  'auth',
-  'authorization',
-  'jwt',
-  'key',
-  'apikey',
-  'api_key',
-  'api-key',
-  'secret',
-  'client_secret',
-  'signature',
-  'sig',
-];
+/**
+ * Query parameter names whose values are credentials, case-insensitively: `access_token`, `id_token`, `token`,
+ * `password`, `client_secret` and every other `…token`/`…secret`/`…password` after `_` or `-`; `passwd`, `pwd`,
+ * `auth`, `authorization`, `jwt`, `key`, `apikey`/`api_key`/`api-key`, `signature`, `sig`; and `x-amz-*`.
+ */
+const SECRET_PARAM = /^(?:passwd|pwd|auth|authorization|jwt|key|api[_-]?key|signature|sig|x-amz-[^]*)$|(?:^|[_-])(?:token|secret|password)$/i;
 
 /**
  * Whether `hostname` (as in `URL.hostname`) is this machine: `localhost`,
@@ -161,12 +146,7 @@ export function parseBrokerUrl(raw: string): URL | WebMqttError {
  * ```
  */
 export function withQueryParam(url: string, name: string, value: string): string {
-  const hashAt = url.indexOf('#');
-  const hash = hashAt < 0 ? '' : url.slice(hashAt);
-  const beforeHash = hashAt < 0 ? url : url.slice(0, hashAt);
-  const queryAt = beforeHash.indexOf('?');
-  const base = queryAt < 0 ? beforeHash : beforeHash.slice(0, queryAt);
-  const query = queryAt < 0 ? '' : beforeHash.slice(queryAt + 1);
+  const [base, query = '', hash] = splitUrl(url);
   const pair = `${encodeURIComponent(name)}=${encodeURIComponent(value)}`;
   const parts: string[] = [];
   let replaced = false;
@@ -178,7 +158,19 @@ export function withQueryParam(url: string, name: string, value: string): string
     } else parts.push(part);
   }
   if (!replaced) parts.push(pair);
-  return `${base}?${parts.join('&')}${hash}`;
+  return `${base}?${parts.join('&')}${hash === undefined ? '' : `#${hash}`}`;
+}
+
+/** `url` as [what precedes the query, the query, the fragment]: cut at the first '#' and the first '?' before it. */
+function splitUrl(url: string): [string, string | undefined, string | undefined] {
+  const hashAt = url.indexOf('#');
+  const beforeHash = hashAt < 0 ? url : url.slice(0, hashAt);
+  const queryAt = beforeHash.indexOf('?');
+  return [
+    queryAt < 0 ? beforeHash : beforeHash.slice(0, queryAt),
+    queryAt < 0 ? undefined : beforeHash.slice(queryAt + 1),
+    hashAt < 0 ? undefined : url.slice(hashAt + 1),
+  ];
 }
 
 /** The decoded name of a `name=value` query part; the raw text if it is not valid percent-encoding. */
@@ -209,15 +201,7 @@ function paramName(part: string): string {
 export function redactUrl(url: string, extra: readonly string[] = []): string {
   if (typeof url !== 'string') return '';
   const names = new Set(extra.map((name) => name.toLowerCase()));
-  const isSecret = (name: string): boolean => {
-    const lower = name.toLowerCase();
-    return (
-      names.has(lower) ||
-      SECRET_PARAMS.includes(lower) ||
-      lower.startsWith('x-amz-') ||
-      /(?:^|[_-])(?:token|secret|password)$/.test(lower)
-    );
-  };
+  const isSecret = (name: string): boolean => names.has(name.toLowerCase()) || SECRET_PARAM.test(name);
   const redactParams = (params: string): string =>
     params
       .split('&')
@@ -227,13 +211,7 @@ export function redactUrl(url: string, extra: readonly string[] = []): string {
       })
       .join('&');
 
-  const hashAt = url.indexOf('#');
-  let hash = hashAt < 0 ? '' : url.slice(hashAt + 1);
-  let rest = hashAt < 0 ? url : url.slice(0, hashAt);
-  const queryAt = rest.indexOf('?');
-  let query = queryAt < 0 ? undefined : rest.slice(queryAt + 1);
-  rest = queryAt < 0 ? rest : rest.slice(0, queryAt);
-
+  let [rest, query, hash] = splitUrl(url);
   // Userinfo: everything before the last '@' of the authority (a password may itself contain '@').
   const authority = /^([a-z][a-z0-9+.-]*:\/\/)([^/]*)/i.exec(rest);
   if (authority) {
@@ -242,6 +220,6 @@ export function redactUrl(url: string, extra: readonly string[] = []): string {
   }
   if (query !== undefined) query = redactParams(query);
   // OAuth implicit flow and similar put tokens in the fragment as parameters.
-  if (hash.includes('=')) hash = redactParams(hash);
-  return `${rest}${query === undefined ? '' : `?${query}`}${hashAt < 0 ? '' : `#${hash}`}`;
+  if (hash?.includes('=')) hash = redactParams(hash);
+  return `${rest}${query === undefined ? '' : `?${query}`}${hash === undefined ? '' : `#${hash}`}`;
 }
