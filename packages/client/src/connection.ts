@@ -1,8 +1,8 @@
-import type { IClientOptions, MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { backoffDelay, shouldResetAttempts } from './backoff';
 import type { BrowserSignal, BrowserSignals } from './browser-signals';
 import type { Clock, TimerHandle } from './clock';
-import { classifyRefusal, reasonText, refusalError } from './connack';
+import { reasonText, refusalError } from './connack';
 import { ErrorCode, WebMqttError, toWebMqttError } from './errors';
 import type { StateChange } from './events';
 import type { Logger } from './logger';
@@ -15,6 +15,8 @@ import { TokenRefresh } from './token-refresh';
 import { redactUrl } from './url';
 import { BrokerUrls, checkTransport, resolveServerReference } from './broker-urls';
 import { keepaliveTimer } from './keepalive-timer';
+import { mqttOptions } from './mqtt-options';
+import { ProtocolFallback } from './protocol-fallback';
 
 /** What the connection tells the client that owns it. */
 export interface ConnectionHooks {
@@ -71,7 +73,6 @@ export class Connection {
   /** Why the client last ended in `failed`. */
   lastFailure: WebMqttError | undefined;
   mqtt: MqttClient | undefined;
-  protocolVersion: 4 | 5;
 
   private readonly opts: NormalizedOptions;
   private readonly clock: Clock;
@@ -108,12 +109,7 @@ export class Connection {
   private cancelToken: (() => void) | undefined;
   /** The broker accepted this attempt's CONNECT; MQTT.js may still be re-sending before it says 'connect'. */
   private connackReceived = false;
-  /** Set when the broker refused MQTT 5 on an 'auto' attempt. */
-  private fallbackToV4 = false;
-  /** 'auto' is trying 3.1.1 after an MQTT 5 attempt got no CONNACK. */
-  private tentativeV4 = false;
-  /** 'auto' settled on a version for the client's life. */
-  private protocolSettled = false;
+  private readonly protocol: ProtocolFallback;
 
   constructor(opts: NormalizedOptions, deps: { clock: Clock; factory: MqttFactory; signals: BrowserSignals | null; logger: Logger }, hooks: ConnectionHooks) {
     this.opts = opts;
@@ -122,7 +118,7 @@ export class Connection {
     this.signals = deps.signals;
     this.log = deps.logger;
     this.hooks = hooks;
-    this.protocolVersion = opts.protocolVersion === 4 ? 4 : 5;
+    this.protocol = new ProtocolFallback(opts.protocolVersion);
     this.urls = new BrokerUrls(opts.url);
     this.refresh = new TokenRefresh(this.clock, {
       isConnected: () => this.state === 'connected',
@@ -135,6 +131,11 @@ export class Connection {
         mqtt._sendPacket({ cmd: 'disconnect' }, () => mqtt.stream?.destroy());
       },
     });
+  }
+
+  /** The MQTT protocol version spoken (or to be tried next): 5, or 4 for 3.1.1. */
+  get protocolVersion(): 4 | 5 {
+    return this.protocol.version;
   }
 
   /** Starts connecting (from idle or failed); resolves on CONNACK, rejects when the client fails or closes. */
@@ -286,7 +287,7 @@ export class Connection {
   }
 
   private async createMqtt(url: string): Promise<void> {
-    const options = this.mqttOptions();
+    const options = mqttOptions(this.opts, this.protocolVersion);
     options.timerVariant = this.timerVariant;
     options.transformWsUrl = () => this.currentUrl;
     const mqtt = await this.factory(url, options);
@@ -306,33 +307,6 @@ export class Connection {
         serverReference: packet.properties?.serverReference,
       };
     });
-  }
-
-  private mqttOptions(): IClientOptions {
-    const opts = this.opts;
-    const properties: Record<string, unknown> = { ...opts.properties };
-    if (opts.sessionExpiryInterval !== undefined) properties['sessionExpiryInterval'] = opts.sessionExpiryInterval;
-    const will = opts.will;
-    return {
-      clientId: opts.clientId,
-      clean: opts.clean,
-      keepalive: opts.keepalive,
-      protocolVersion: this.protocolVersion,
-      reconnectPeriod: 0,
-      // Our own timer decides; MQTT.js's fires later only as a backstop.
-      connectTimeout: opts.connectTimeoutMs + 5_000,
-      resubscribe: false,
-      queueQoSZero: false,
-      manualConnect: true,
-      // Re-arming the keepalive timer on every packet costs a worker-timer round trip per PUBACK;
-      // a ping every keepalive period regardless of traffic is just as good at finding dead sockets.
-      reschedulePings: false,
-      properties: Object.keys(properties).length > 0 ? (properties as IClientOptions['properties']) : undefined,
-      will: will
-        ? { topic: will.topic, payload: will.payload as never, qos: will.qos, retain: will.retain, properties: will.properties as never }
-        : undefined,
-      ...(opts.tls ? (opts.tls as IClientOptions) : {}),
-    };
   }
 
   private open(url: string, token: ResolvedToken | undefined): void {
@@ -379,9 +353,7 @@ export class Connection {
 
   private onMqttError(error: Error & { code?: number | string }): void {
     if (typeof error.code === 'number' && this.state === 'connecting') {
-      if (this.opts.protocolVersion === 'auto' && this.protocolVersion === 5 && classifyRefusal(error.code, 5) === 'protocol') {
-        this.fallbackToV4 = true;
-      }
+      this.protocol.refused(error.code);
       this.attemptError = refusalError(error.code, this.protocolVersion);
       return;
     }
@@ -402,10 +374,7 @@ export class Connection {
     this.connectTimer = undefined;
     const properties = packet['properties'] as Record<string, unknown> | undefined;
     this.authRejections = 0;
-    if (this.opts.protocolVersion === 'auto') {
-      this.protocolSettled = true;
-      this.tentativeV4 = false;
-    }
+    this.protocol.accepted();
     this.connectedAt = this.clock.now();
     this.setState('connected');
     const brokerMaximum = typeof properties?.['receiveMaximum'] === 'number' ? properties['receiveMaximum'] : 65_535;
@@ -459,22 +428,12 @@ export class Connection {
   private attemptFailed(error: WebMqttError): void {
     this.clearAttemptTimers();
     if (this.state === 'closed') return;
-    if (this.shouldTryV4(error)) {
-      // 3.1.1-only brokers answer an MQTT 5 CONNECT with return code 1 or (aedes) just close the socket.
-      // Try 3.1.1 at once; it is remembered only once a 3.1.1 CONNACK proves the broker speaks it.
-      this.fallbackToV4 = false;
-      this.tentativeV4 = true;
-      this.protocolVersion = 4;
-      // The same node again, in 3.1.1: not the next one of a cluster list.
+    if (this.protocol.retryInV4(error)) {
+      // The same node again, in 3.1.1, at once: not the next one of a cluster list.
       this.urls.redirectTo(this.attemptUrl);
       this.log.info('no MQTT 5 CONNACK; trying MQTT 3.1.1');
       void this.attempt();
       return;
-    }
-    if (this.tentativeV4) {
-      // 3.1.1 failed too: the broker is unreachable rather than old. Start from MQTT 5 again next time.
-      this.tentativeV4 = false;
-      this.protocolVersion = 5;
     }
     if (error.code === ErrorCode.AUTH_FAILED && error.reasonCode !== undefined) {
       this.authRejections++;
@@ -493,13 +452,6 @@ export class Connection {
     }
     this.nextReason = 'reconnect';
     this.scheduleRetry(error);
-  }
-
-  private shouldTryV4(error: WebMqttError): boolean {
-    if (this.opts.protocolVersion !== 'auto' || this.protocolSettled || this.protocolVersion !== 5) return false;
-    if (this.fallbackToV4) return true;
-    // Only a socket that closed before CONNACK: not a timeout, not a refusal of the credentials.
-    return error.code === ErrorCode.CONNECTION_REFUSED && error.reasonCode === undefined && error.field === undefined;
   }
 
   private reconnectPolicyOrDefault() {
