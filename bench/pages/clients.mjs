@@ -15,8 +15,9 @@ function loadScript(src) {
   });
 }
 
-async function webmqtt(url, clientId, extra = {}) {
-  const { createClient } = await import('/client/webmqtt.browser.mjs');
+async function webmqtt(url, clientId, extra = {}, variant) {
+  // A variant is a bundle built by bench/tools/build-variant.mjs, to compare builds in one run.
+  const { createClient } = await import(variant ? `/bench/variants/${variant}.mjs` : '/client/webmqtt.browser.mjs');
   const client = createClient({ url, clientId, protocolVersion: 4, ...extra });
   await client.connect();
   return {
@@ -97,7 +98,15 @@ async function tunedMqttFactory() {
   return (url, options) => mqtt.connect(url, { ...options, reschedulePings: false });
 }
 
-export const CLIENTS = {
+const variants = {
+  get(target, name) {
+    if (name in target) return target[name];
+    const m = /^webmqtt@([\w.-]+)$/.exec(String(name));
+    return m ? { label: `webmqtt (build ${m[1]})`, open: (url, id) => webmqtt(url, id, {}, m[1]) } : undefined;
+  },
+};
+
+export const CLIENTS = new Proxy({
   webmqtt: { label: 'webmqtt (defaults)', open: (url, id) => webmqtt(url, id) },
   'webmqtt-tuned': { label: 'webmqtt (mqttFactory: reschedulePings false)', open: async (url, id) => webmqtt(url, id, { mqttFactory: await tunedMqttFactory() }) },
   mqtt: { label: 'MQTT.js 5 (defaults)', open: (url, id) => mqttjs(url, id) },
@@ -105,4 +114,4 @@ export const CLIENTS = {
   paho: { label: 'Paho JS', open: (url, id) => paho(url, id) },
   raw: { label: 'raw WebSocket (1 PUBLISH/frame)', open: (url, id) => raw(url, id, 1) },
   'raw-batch': { label: 'raw WebSocket (32 PUBLISH/frame)', open: (url, id) => raw(url, id, 32) },
-};
+}, variants);

@@ -18,18 +18,20 @@ export async function throughput(ctx) {
   const { site, brokers, quick, log } = ctx;
   const runs = quick ? 1 : Number(process.env.BENCH_RUNS ?? 3);
   const sizes = { 0: quick ? 5_000 : 20_000, 1: quick ? 2_000 : 5_000 };
-  const clients = THROUGHPUT_CLIENTS;
+  // BENCH_CLIENTS=webmqtt@before,webmqtt,mqtt: a subset, or builds side by side (bench/tools/build-variant.mjs).
+  const clients = process.env.BENCH_CLIENTS ? process.env.BENCH_CLIENTS.split(',') : THROUGHPUT_CLIENTS;
   // One long-lived page per client; runs are interleaved (round-robin, rotating order) so that
   // whatever else the machine does lands on every client alike.
   const workers = Object.fromEntries(await Promise.all(clients.map(async (c) => [c, await openWorker(site, { client: c })])));
   const cases = [];
   // The second broker gets the main rows only (time budget): no 1-frame ceiling, no tuned MQTT.js.
   const on = (broker, client) => broker === brokers[0] || !['raw', 'mqtt-tuned'].includes(client);
-  for (const broker of brokers) for (const qos of [0, 1]) for (const client of clients) if (on(broker, client)) cases.push({ broker, qos, client, n: sizes[qos], runs: [], errors: [] });
+  const qosList = process.env.BENCH_QOS ? process.env.BENCH_QOS.split(',').map(Number) : [0, 1];
+  for (const broker of brokers) for (const qos of qosList) for (const client of clients) if (on(broker, client)) cases.push({ broker, qos, client, n: sizes[qos], runs: [], errors: [] });
   try {
     for (let round = -1; round < runs; round++) {
       for (const broker of brokers) {
-        for (const qos of [0, 1]) {
+        for (const qos of qosList) {
           const group = cases.filter((c) => c.broker === broker && c.qos === qos);
           const offset = (round + 1) % group.length;
           for (const c of [...group.slice(offset), ...group.slice(0, offset)]) {
@@ -50,7 +52,7 @@ export async function throughput(ctx) {
   }
   return cases.map((c) => {
     const row = {
-      broker: c.broker.name, qos: c.qos, client: c.client, label: LABELS[c.client], n: c.n,
+      broker: c.broker.name, qos: c.qos, client: c.client, label: LABELS[c.client] ?? c.client, n: c.n,
       msgPerSec: summary(c.runs.map((m) => (m.complete ? m.msgPerSec : NaN))),
       incomplete: c.runs.filter((m) => !m.complete).map((m) => `${m.received}/${c.n}`),
       maxFrameBytes: Math.max(0, ...c.runs.map((m) => m.maxFrame)),

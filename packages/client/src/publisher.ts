@@ -1,7 +1,8 @@
 import type { MqttClient } from 'mqtt';
-import type { Clock, TimerHandle } from './clock';
+import type { Clock } from './clock';
 import { ErrorCode, WebMqttError } from './errors';
 import type { QueueChange } from './events';
+import { nextTurn, type NextTurn } from './next-turn';
 import { OfflineQueue, type QueueLimits } from './offline-queue';
 import type { QoS } from './options';
 
@@ -24,7 +25,11 @@ export interface PendingPublish {
   reject(error: WebMqttError): void;
 }
 
-/** Messages handed to MQTT.js per event-loop turn; bounds the size of one WebSocket message. */
+/**
+ * Messages handed to MQTT.js per event-loop turn, so a long burst does not hold the thread (and the
+ * messages arriving meanwhile) for its whole length. WebSocket message size is bounded below
+ * MQTT.js (see batching-socket.ts), not by this.
+ */
 const BURST = 256;
 
 /**
@@ -47,7 +52,11 @@ export class Publisher {
   private mqtt: MqttClient | undefined;
   private open = false;
   private pumping = false;
-  private pumpTimer: TimerHandle | undefined;
+  /** A pump is due at the end of this task: every publish() of one synchronous loop goes out together. */
+  private pumpDue = false;
+  /** Cancels the pump scheduled for the next turn after a full burst. */
+  private cancelTurn: (() => void) | undefined;
+  private readonly turn: NextTurn;
   /** The size last reported in a `queue` event. */
   private announced = 0;
 
@@ -57,6 +66,7 @@ export class Publisher {
     private readonly clock: Clock,
   ) {
     this.offline = limits ? new OfflineQueue<PendingPublish>(limits) : undefined;
+    this.turn = nextTurn(clock);
   }
 
   /** QoS 1/2 messages sent and not yet acknowledged. */
@@ -73,7 +83,15 @@ export class Publisher {
   submit(item: PendingPublish): void {
     if (this.open) {
       this.pushWaiting(item);
-      this.pump();
+      // Not at once: a loop of publish() calls would hand MQTT.js one run per message, each with its
+      // own callback, and MQTT.js adds a `drain` listener per callback (removal is quadratic).
+      if (!this.pumpDue) {
+        this.pumpDue = true;
+        queueMicrotask(() => {
+          this.pumpDue = false;
+          this.pump();
+        });
+      }
       return;
     }
     if (!this.offline) {
@@ -112,8 +130,7 @@ export class Publisher {
    */
   pause(): void {
     this.open = false;
-    this.clock.clearTimeout(this.pumpTimer);
-    this.pumpTimer = undefined;
+    this.stopTurn();
     if (this.writing.size > 0) {
       const unconfirmed = [...this.writing].flat();
       this.writing.clear();
@@ -124,8 +141,7 @@ export class Publisher {
   /** Rejects every message not yet acknowledged: waiting, queued and in flight. */
   rejectAll(error: WebMqttError): void {
     this.open = false;
-    this.clock.clearTimeout(this.pumpTimer);
-    this.pumpTimer = undefined;
+    this.stopTurn();
     const all = [...[...this.writing].flat(), ...this.inFlight, ...this.waiting.slice(this.waitingHead), ...(this.offline?.drain() ?? [])];
     this.writing.clear();
     this.inFlight.clear();
@@ -134,6 +150,11 @@ export class Publisher {
     this.waitingBytes = 0;
     for (const item of all) item.reject(error);
     if (all.length > 0) this.emitQueue();
+  }
+
+  private stopTurn(): void {
+    this.cancelTurn?.();
+    this.cancelTurn = undefined;
   }
 
   private pushWaiting(item: PendingPublish): void {
@@ -148,7 +169,7 @@ export class Publisher {
   }
 
   private pump(): void {
-    if (this.pumping || this.pumpTimer !== undefined) return;
+    if (this.pumping || this.cancelTurn !== undefined) return;
     this.pumping = true;
     // Plain QoS 0 messages handed over in this turn; one MQTT.js callback settles them all (see sendBatch).
     const batch: PendingPublish[] = [];
@@ -156,12 +177,11 @@ export class Publisher {
     try {
       while (this.open && this.waitingHead < this.waiting.length) {
         if (handed >= BURST) {
-          // Yield to the event loop: the socket flushes what it has, so a burst leaves as
-          // bounded WebSocket messages instead of one multi-megabyte frame.
-          this.pumpTimer = this.clock.setTimeout(() => {
-            this.pumpTimer = undefined;
+          // Yield to the event loop (incoming messages, the page) and go on in the next turn.
+          this.cancelTurn = this.turn(() => {
+            this.cancelTurn = undefined;
             this.pump();
-          }, 0);
+          });
           break;
         }
         const next = this.waiting[this.waitingHead] as PendingPublish;
