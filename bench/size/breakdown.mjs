@@ -11,7 +11,8 @@ import { minify as terser } from 'terser';
 import { compressedSizes, minify } from './measure.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const src = `${root}packages/client/src/`;
+// WEBMQTT_SRC: another source folder (e.g. an older checkout of src/) to compare against.
+const src = process.env.WEBMQTT_SRC ?? `${root}packages/client/src/`;
 
 /** A rollup plugin that reads src/*.ts through `ts.transpileModule` (fast, no type check). */
 async function sourcePlugin(entryCode) {

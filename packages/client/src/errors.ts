@@ -67,14 +67,12 @@ export class WebMqttError extends Error {
   declare readonly cause: unknown;
 
   constructor(code: ErrorCode, message: string, details: WebMqttErrorDetails = {}) {
-    super(message);
+    // The standard ES2022 `cause`: Error installs it (non-enumerable) only when `details` has one.
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.retryable = details.retryable ?? RETRYABLE.includes(code);
     this.reasonCode = details.reasonCode;
     this.field = details.field;
-    if (details.cause !== undefined) {
-      Object.defineProperty(this, 'cause', { value: details.cause, enumerable: false, writable: true, configurable: true });
-    }
     Object.defineProperty(this, BRAND, { value: true });
   }
 }
