@@ -21,7 +21,10 @@ const banner = `/*! ${pkg.name} v${pkg.version} | MIT */`;
 const ts = () =>
   typescript({
     tsconfig: `${pkgDir}/tsconfig.json`,
-    compilerOptions: { declaration: false, sourceMap: true, inlineSources: true, outDir: undefined, rootDir: undefined },
+    // useDefineForClassFields false: a field with no initialiser (`private readonly connection: Connection;`, set in
+    // the constructor) emits nothing instead of a `connection;` declaration in the class body: -250 B gz over the
+    // SDK (bench/size/breakdown.mjs). No class here relies on define semantics (no field shadows an inherited accessor).
+    compilerOptions: { declaration: false, sourceMap: true, inlineSources: true, outDir: undefined, rootDir: undefined, useDefineForClassFields: false },
     include: [`${pkgDir}/src/**/*.ts`],
   });
 

@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // WEBMQTT_SRC: another source folder (e.g. an older checkout of src/) to compare against.
 const src = process.env.WEBMQTT_SRC ?? `${root}packages/client/src/`;
 
-/** A rollup plugin that reads src/*.ts through `ts.transpileModule` (fast, no type check). */
+/** A rollup plugin that reads src/*.ts through `ts.transpileModule` (fast, no type check), as rollup.config.mjs compiles it. */
 async function sourcePlugin(entryCode) {
   const ts = (await import('typescript')).default;
   return {
@@ -28,7 +28,7 @@ async function sourcePlugin(entryCode) {
     load(id) {
       if (id === 'entry') return entryCode;
       if (!id.endsWith('.ts')) return null;
-      const out = ts.transpileModule(readFileSync(id, 'utf8'), { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: false } });
+      const out = ts.transpileModule(readFileSync(id, 'utf8'), { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: false, useDefineForClassFields: false } });
       return out.outputText;
     },
   };
