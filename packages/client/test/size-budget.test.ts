@@ -7,19 +7,20 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * Size budgets, in gzip bytes (level 9), of what users download. Numbers come from `npm run bench`
- * (see BENCHMARKS.md, "Size"). The issue's targets are 5 KB for the SDK's own code with every feature
- * and 3 KB for a minimal app; the code measured 17.6 KB (17,554 B) when these budgets were set, so the budgets
- * are that measurement + 10 % and only stop growth. Lower them as the code shrinks.
+ * (see BENCHMARKS.md, "Size") and from this test's own log lines. The issue's targets are 5 KB for the SDK's own
+ * code with every feature and 3 KB for a minimal app. Measured when last lowered (request/respond/messages in
+ * lazy chunks, options as tables): 18,658 B with every feature, 17,717 B loaded up front by a minimal app; the
+ * budgets are those + ~2 % and only stop growth. Lower them as the code shrinks.
  */
 const BUDGETS = {
-  /** Everything dist/index.mjs can load (core.mjs and the lazy chunks; mqtt and eventemitter3 external), minified with terser. Target: 5 * 1024. */
-  ownCode: 19_300,
+  /** Everything dist/index.mjs can load (the lazy chunks too; mqtt and eventemitter3 external), minified with terser. Target: 5 * 1024. */
+  ownCode: 19_000,
   /** What an app using only createClient/connect/subscribe/publish loads up front (lazy chunks left out). Target: 3 * 1024. */
-  minimalInitial: 19_300,
-  /** dist/webmqtt.browser.mjs as shipped (MQTT.js inside). */
-  browserEsm: 127_000,
-  /** dist/webmqtt.umd.min.js as shipped (MQTT.js inside). */
-  umdMin: 127_000,
+  minimalInitial: 18_000,
+  /** dist/webmqtt.browser.mjs as shipped (MQTT.js inside; 116,927 B when last lowered). */
+  browserEsm: 119_500,
+  /** dist/webmqtt.umd.min.js as shipped (MQTT.js inside; 117,018 B when last lowered). */
+  umdMin: 119_500,
 };
 
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
