@@ -3,6 +3,10 @@ import { createClient } from '../src/client';
 import { ErrorCode, isWebMqttError } from '../src/errors';
 import { fakeFactory, flush } from './support/fake-mqtt';
 import { harness, text, track } from './support/harness';
+// The client loads request/respond and messages() code with dynamic imports; loaded here first, those resolve
+// from the module cache within a flush() instead of waiting for a first transform of the file.
+import '../src/requests';
+import '../src/message-stream';
 
 describe('createClient', () => {
   it('throws INVALID_OPTIONS synchronously for bad options', () => {
@@ -170,6 +174,21 @@ describe('close()', () => {
       result = call(h.client);
     }).not.toThrow();
     await expect(result).rejects.toMatchObject({ code: ErrorCode.CLIENT_CLOSED });
+  });
+
+  // request()/respond()/messages() load their code with a dynamic import: a close() while it loads must still win.
+  it.each([
+    ['request', (c: ReturnType<typeof harness>['client']) => c.request('a/b', 'x')],
+    ['respond', (c: ReturnType<typeof harness>['client']) => c.respond('a/b', () => 'x')],
+    ['messages', (c: ReturnType<typeof harness>['client']) => c.messages('a/#').next()],
+  ] as const)('%s() called just before close() rejects with CLIENT_CLOSED, not hangs', async (_name, call) => {
+    const h = harness();
+    await h.connectNow();
+    const result = track(call(h.client) as Promise<unknown>);
+    await h.client.close();
+    await flush();
+    expect(result.state).toBe('rejected');
+    expect((result.error as { code?: string } | undefined)?.code).toBe(ErrorCode.CLIENT_CLOSED);
   });
 
   it('after close, messages() ends its loop with CLIENT_CLOSED', async () => {
