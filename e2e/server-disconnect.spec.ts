@@ -205,13 +205,6 @@ test('CONNACK 0x87 (not authorized) twice in a row: the client fails with AUTH_F
 });
 
 test('CONNACK 0x9C (use another server) with a Server Reference: the next attempt goes to the referenced server', async ({ esmPage }) => {
-  // BUG: a Server Reference in a refusing CONNACK is ignored; the next attempt goes back to the same server.
-  // connection.ts only reads serverReference from a DISCONNECT packet (the 'disconnect' listener in
-  // createMqtt); MQTT.js's CONNACK refusal error carries only the reason code. Fix (connection.ts,
-  // Connection.createMqtt): also listen to 'packetreceive' and, for a CONNACK with reasonCode >= 0x80 and
-  // properties.serverReference, set this.serverDisconnect = { reasonCode, serverReference }; onSocketClosed
-  // then redirects the next attempt as it does for a DISCONNECT. Remove test.fail once that lands.
-  test.fail();
   fake.onConnect = () => ({ reasonCode: 0x9c, properties: { serverReference: other.host } });
   await startClient(esmPage, { url: fake.url, protocolVersion: 5, reconnect: RECONNECT });
   await waitForState(esmPage, 'reconnecting');

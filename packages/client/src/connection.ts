@@ -92,7 +92,7 @@ export class Connection {
   private generation = 0;
   private socketGeneration = 0;
   private attemptError: WebMqttError | undefined;
-  private serverDisconnect: { reasonCode: number; serverReference?: string } | undefined;
+  private serverDisconnect: { reasonCode: number; serverReference?: string | undefined; reasonString?: string | undefined } | undefined;
   private retryTimer: TimerHandle | undefined;
   private connectTimer: TimerHandle | undefined;
   private readonly refresh: TokenRefresh;
@@ -305,6 +305,7 @@ export class Connection {
       this.serverDisconnect = {
         reasonCode: packet.reasonCode ?? 0,
         serverReference: packet.properties?.serverReference,
+        reasonString: packet.properties?.reasonString,
       };
     });
   }
@@ -363,7 +364,13 @@ export class Connection {
 
   private onConnackPacket(packet: Record<string, unknown>): void {
     const code = this.protocolVersion === 5 ? packet['reasonCode'] : packet['returnCode'];
-    if (typeof code === 'number' && code !== 0) return;
+    if (typeof code === 'number' && code !== 0) {
+      // A refusal may name another server (0x9C use another server, 0x9D server moved): MQTT.js's
+      // error carries only the code, so the reference is read from the packet.
+      const properties = packet['properties'] as { serverReference?: string; reasonString?: string } | undefined;
+      if (properties?.serverReference) this.serverDisconnect = { reasonCode: code, serverReference: properties.serverReference, reasonString: properties.reasonString };
+      return;
+    }
     this.clock.clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     this.connackReceived = true;
@@ -384,12 +391,30 @@ export class Connection {
     this.refresh.connected(this.opts.auth, this.token);
   }
 
+  /**
+   * The next attempt goes to the server the broker named, unless the token could not go there
+   * (plain ws:// to another machine): then the configured URLs are kept, not the client failed.
+   */
+  private followServerReference(reference: string): void {
+    const url = resolveServerReference(reference, this.attemptUrl ?? this.currentUrl);
+    if (url === undefined) return;
+    if (this.opts.auth) {
+      try {
+        checkTransport(url, this.opts.allowInsecureAuth);
+      } catch {
+        this.log.warn('ignoring a Server Reference the token must not be sent to (plain ws:// to another host)');
+        return;
+      }
+    }
+    this.urls.redirectTo(url);
+  }
+
   private onSocketClosed(socketGeneration: number): void {
     if (socketGeneration !== this.socketGeneration || this.state === 'closed') return;
     this.clock.clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     const server = this.serverDisconnect;
-    if (server?.serverReference) this.urls.redirectTo(resolveServerReference(server.serverReference, this.attemptUrl ?? this.currentUrl));
+    if (server?.serverReference) this.followServerReference(server.serverReference);
     if (this.state === 'connected') {
       const planned = this.refresh.socketClosed();
       this.hooks.disconnected();
@@ -409,7 +434,7 @@ export class Connection {
         return;
       }
       const reason = server
-        ? new WebMqttError(ErrorCode.CONNECTION_LOST, `The broker closed the connection (${reasonText(server.reasonCode, this.protocolVersion)}).`, { reasonCode: server.reasonCode })
+        ? new WebMqttError(ErrorCode.CONNECTION_LOST, `The broker closed the connection (${reasonText(server.reasonCode, this.protocolVersion)}${server.reasonString ? `: ${JSON.stringify(server.reasonString.slice(0, 200))}` : ''}).`, { reasonCode: server.reasonCode })
         : this.attemptError ?? new WebMqttError(ErrorCode.CONNECTION_LOST, 'The connection to the broker was lost; reconnecting.');
       this.nextReason = 'reconnect';
       this.scheduleRetry(reason);

@@ -645,6 +645,40 @@ describe('connection: URLs', () => {
     expect(h.fake.urls[2]).toBe('wss://b.example.com:8085/mqtt');
   });
 
+  it('goes to the server reference of a refused CONNACK (0x9C use another server) on the next attempt', async () => {
+    const h = harness({ url: 'wss://a.example.com/mqtt', protocolVersion: 5 });
+    const done = track(h.client.connect());
+    await flush();
+    h.fake.refuse(0x9c, { serverReference: 'c.example.com:8443' });
+    await flush();
+    expect(h.client.state).toBe('reconnecting');
+    expect(h.states.at(-1)!.reason?.reasonCode).toBe(0x9c);
+    await h.clock.tick(h.states.at(-1)!.retryInMs!);
+    expect(h.fake.urls).toEqual(['wss://a.example.com/mqtt', 'wss://c.example.com:8443/mqtt']);
+    expect(done.state).toBe('pending');
+  });
+
+  it('ignores a server reference the token must not go to (ws:// to another host) and keeps the configured URL', async () => {
+    const h = harness({ url: 'ws://127.0.0.1:1884/mqtt', auth: { token: 't' } });
+    await h.connectNow();
+    h.fake.serverDisconnect(0x9d, { serverReference: 'ws://elsewhere.example.com/mqtt' });
+    await flush();
+    expect(h.client.state).toBe('reconnecting');
+    await h.clock.tick(h.states.at(-1)!.retryInMs!);
+    expect(h.fake.urls).toEqual(['ws://127.0.0.1:1884/mqtt', 'ws://127.0.0.1:1884/mqtt']);
+    expect(h.client.state).toBe('connecting');
+  });
+
+  it('quotes the reason string of a server DISCONNECT in the error message', async () => {
+    const h = harness();
+    await h.connectNow();
+    h.fake.serverDisconnect(0x98, { reasonString: 'kicked by admin' });
+    await flush();
+    const reason = h.states.at(-1)!.reason!;
+    expect(reason.code).toBe(ErrorCode.CONNECTION_LOST);
+    expect(reason.message).toContain('"kicked by admin"');
+  });
+
   it('takes a full ws(s) URL as a server reference as it is', async () => {
     const h = harness();
     await h.connectNow();

@@ -276,10 +276,10 @@ export class FakeMqtt extends EventEmitter {
     return this.withheldConnect !== undefined;
   }
 
-  /** The broker refuses the CONNECT with a return code (3.1.1) or reason code (5). */
-  refuse(code: number): void {
+  /** The broker refuses the CONNECT with a return code (3.1.1) or reason code (5), MQTT 5 properties optional. */
+  refuse(code: number, properties?: Record<string, unknown>): void {
     if (!this.awaitingConnack) throw new Error('fake-mqtt: refuse() with no socket waiting for a CONNACK');
-    this.emit('packetreceive', { cmd: 'connack', returnCode: code, reasonCode: code });
+    this.emit('packetreceive', { cmd: 'connack', returnCode: code, reasonCode: code, ...(properties ? { properties } : {}) });
     const stream = this.stream as FakeStream;
     stream.destroy();
     this.emit('error', Object.assign(new Error(`Connection refused: ${code}`), { code }));
