@@ -32,6 +32,12 @@ export interface PendingPublish {
  */
 const BURST = 256;
 
+const PLAIN_OPTIONS: Record<QoS, [Record<string, unknown>, Record<string, unknown>]> = {
+  0: [{ qos: 0, retain: false }, { qos: 0, retain: true }],
+  1: [{ qos: 1, retain: false }, { qos: 1, retain: true }],
+  2: [{ qos: 2, retain: false }, { qos: 2, retain: true }],
+};
+
 /**
  * The publish pipeline: straight to the socket while connected, a bounded offline queue while not,
  * and a window that never lets more QoS 1/2 messages be in flight than the broker's Receive Maximum.
@@ -210,9 +216,9 @@ export class Publisher {
   }
 
   private publishOptions(item: PendingPublish): Record<string, unknown> {
-    const options: Record<string, unknown> = { qos: item.qos, retain: item.retain };
-    if (item.properties) options['properties'] = item.properties;
-    return options;
+    // MQTT.js copies the options it is given: without properties one shared object per (qos, retain) does.
+    if (!item.properties) return PLAIN_OPTIONS[item.qos][item.retain ? 1 : 0];
+    return { qos: item.qos, retain: item.retain, properties: item.properties };
   }
 
   /** True when an MQTT.js error means the socket is gone (the message was not delivered), not a refusal of this message. */

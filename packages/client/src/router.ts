@@ -19,12 +19,15 @@ interface Node<H> {
   literal: Map<string, Node<H>> | undefined;
   plus: Node<H> | undefined;
   hash: Node<H> | undefined;
-  /** Entries whose filter ends at this node, keyed by seq (Map: O(1) delete, ordered). */
-  entries: Map<number, Entry<H>> | undefined;
+  /** Entries whose filter ends at this node, in add() (seq) order: appended, spliced out on remove. */
+  entries: Entry<H>[] | undefined;
 }
 
 const PLUS = 1;
 const HASH = 2;
+/** Topics whose match is remembered; the whole cache goes when it is full or a filter changes. */
+const CACHE_LIMIT = 1024;
+const NONE: readonly never[] = Object.freeze([]);
 
 function createNode<H>(parent: Node<H> | undefined, key: Node<H>['key']): Node<H> {
   return { parent, key, literal: undefined, plus: undefined, hash: undefined, entries: undefined };
@@ -33,7 +36,9 @@ function createNode<H>(parent: Node<H> | undefined, key: Node<H>['key']): Node<H
 /**
  * Dispatches messages to handlers by MQTT topic filter. Filters live in a trie
  * keyed by level, so a match costs time proportional to the topic's depth and
- * the number of matching filters, not to the number of live filters.
+ * the number of matching filters, not to the number of live filters. The
+ * handlers of a topic are remembered until a filter is added or removed, so a
+ * topic seen again costs one map lookup and allocates nothing.
  *
  * Matching follows {@link matchTopic}: `$share/<group>/` and `$queue/` prefixes
  * are ignored, wildcards do not match `$`-topics at the first level.
@@ -52,6 +57,9 @@ export class Router<H> {
   #seq = 0;
   /** Bumped by clear(), so remove functions handed out earlier become no-ops. */
   #generation = 0;
+  readonly #cache = new Map<string, readonly H[]>();
+  /** Scratch for #collect: the nodes whose entries match, reused from call to call. */
+  readonly #found: Node<H>[] = [];
 
   /** Number of live (filter, handler) entries. */
   get size(): number {
@@ -67,19 +75,36 @@ export class Router<H> {
     let node = this.#root;
     for (const level of stripSharePrefix(filter).split('/')) node = child(node, level);
     const entry: Entry<H> = { seq: this.#seq++, filter, handler };
-    (node.entries ??= new Map()).set(entry.seq, entry);
+    (node.entries ??= []).push(entry);
     this.#size++;
+    this.#cache.clear();
     const generation = this.#generation;
     return () => {
-      if (generation !== this.#generation || !node.entries?.delete(entry.seq)) return;
+      if (generation !== this.#generation || !node.entries) return;
+      const at = node.entries.indexOf(entry);
+      if (at < 0) return;
+      node.entries.splice(at, 1);
       this.#size--;
+      this.#cache.clear();
       prune(node);
     };
   }
 
-  /** Every handler whose filter matches `topic`, in the order they were added; each entry once. */
-  match(topic: string): H[] {
-    return this.#collect(topic).map((entry) => entry.handler);
+  /**
+   * Every handler whose filter matches `topic`, in the order they were added; each entry once.
+   * The array is shared with later calls for the same topic: read it, do not change it.
+   */
+  match(topic: string): readonly H[] {
+    if (this.#size === 0) return NONE;
+    let handlers = this.#cache.get(topic);
+    if (handlers === undefined) {
+      const found = this.#walk(topic);
+      handlers = found.length === 0 ? NONE : found.length === 1 ? handlersOf(found[0]!.entries!) : merge(found, (entry) => entry.handler);
+      found.length = 0;
+      if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
+      this.#cache.set(topic, handlers);
+    }
+    return handlers;
   }
 
   /** The distinct filters (as passed to add(), share prefix included) that match `topic`. */
@@ -108,18 +133,54 @@ export class Router<H> {
     this.#root = createNode<H>(undefined, '');
     this.#size = 0;
     this.#generation++;
+    this.#cache.clear();
   }
 
+  /** The matching entries in add() order. */
   #collect(topic: string): Entry<H>[] {
-    const found: Entry<H>[] = [];
-    if (this.#size === 0) return found;
-    const levels = topic.split('/');
+    if (this.#size === 0) return [];
+    const found = this.#walk(topic);
+    const out = merge(found, (entry) => entry);
+    found.length = 0;
+    return out;
+  }
+
+  /** The nodes holding matching entries (scratch array: the caller empties it). */
+  #walk(topic: string): Node<H>[] {
+    const found = this.#found;
+    found.length = 0;
     // Wildcards at the first level must not see $SYS and friends.
-    walk(this.#root, levels, 0, !topic.startsWith('$'), found);
-    // Each entry lives at exactly one node and each node is visited at most
-    // once, so sorting by seq is all that is needed for add() order.
-    if (found.length > 1) found.sort((a, b) => a.seq - b.seq);
+    walk(this.#root, topic.split('/'), 0, topic.charCodeAt(0) !== 36 /* $ */, found);
     return found;
+  }
+}
+
+function handlersOf<H>(entries: readonly Entry<H>[]): H[] {
+  const out = new Array<H>(entries.length);
+  for (let i = 0; i < entries.length; i++) out[i] = entries[i]!.handler;
+  return out;
+}
+
+/** The entries of several nodes (each list in seq order) in one list in seq order: a k-way merge, k being small. */
+function merge<H, T>(nodes: readonly Node<H>[], pick: (entry: Entry<H>) => T): T[] {
+  const out: T[] = [];
+  if (nodes.length === 1) {
+    for (const entry of nodes[0]!.entries!) out.push(pick(entry));
+    return out;
+  }
+  const heads = new Array<number>(nodes.length).fill(0);
+  for (;;) {
+    let best = -1;
+    let bestSeq = Infinity;
+    for (let i = 0; i < nodes.length; i++) {
+      const entry = nodes[i]!.entries![heads[i]!];
+      if (entry !== undefined && entry.seq < bestSeq) {
+        best = i;
+        bestSeq = entry.seq;
+      }
+    }
+    if (best < 0) return out;
+    out.push(pick(nodes[best]!.entries![heads[best]!++]!));
   }
 }
 
@@ -135,16 +196,13 @@ function child<H>(node: Node<H>, level: string): Node<H> {
   return next;
 }
 
-function pushEntries<H>(node: Node<H> | undefined, found: Entry<H>[]): void {
-  if (node?.entries) for (const entry of node.entries.values()) found.push(entry);
-}
-
-function walk<H>(node: Node<H>, levels: readonly string[], index: number, wildcards: boolean, found: Entry<H>[]): void {
+/** Collects the nodes with entries that `levels[index..]` reaches from `node`; each node at most once. */
+function walk<H>(node: Node<H>, levels: readonly string[], index: number, wildcards: boolean, found: Node<H>[]): void {
   // '#' below this node matches this level and everything under it, including
   // the parent itself ('a/#' matches 'a').
-  if (wildcards) pushEntries(node.hash, found);
+  if (wildcards && node.hash?.entries) found.push(node.hash);
   if (index === levels.length) {
-    pushEntries(node, found);
+    if (node.entries) found.push(node);
     return;
   }
   const level = levels[index]!;
@@ -169,6 +227,6 @@ function prune<H>(node: Node<H>): void {
 }
 
 function isEmpty<H>(node: Node<H>): boolean {
-  if (node.entries?.size === 0) node.entries = undefined;
+  if (node.entries?.length === 0) node.entries = undefined;
   return node.entries === undefined && node.literal === undefined && node.plus === undefined && node.hash === undefined;
 }

@@ -108,6 +108,31 @@ describe('Router.match', () => {
     expect(new Router<string>().match('a')).toEqual([]);
   });
 
+  it('gives back the same array for a topic seen again (nothing allocated), until a filter is added or removed', () => {
+    const router = new Router<string>();
+    router.add('a/+', 'plus');
+    const removeHash = router.add('#', 'hash');
+    const first = router.match('a/b');
+    expect(router.match('a/b')).toBe(first);
+    expect(first).toEqual(['plus', 'hash']);
+    router.add('a/b', 'exact');
+    expect(router.match('a/b')).toEqual(['plus', 'hash', 'exact']);
+    removeHash();
+    expect(router.match('a/b')).toEqual(['plus', 'exact']);
+    expect(first).toEqual(['plus', 'hash']); // what a dispatch already holds does not change under it
+    router.clear();
+    expect(router.match('a/b')).toEqual([]);
+  });
+
+  it('stays right for more distinct topics than it remembers', () => {
+    const router = new Router<number>();
+    router.add('t/+', 1);
+    router.add('t/7', 2);
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 3_000; i++) expect(router.match(`t/${i}`)).toEqual(i === 7 ? [1, 2] : [1]);
+    }
+  });
+
   it('agrees with matchTopic on thousands of random filters and topics', () => {
     const random = mulberry32(12345);
     for (let round = 0; round < 20; round++) {
