@@ -204,6 +204,7 @@ export class Publisher {
         this.send(next);
       }
       if (batch.length > 0) this.sendBatch(batch.splice(0));
+      if (handed > 0) this.uncorkStream();
       if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
         this.waiting = this.waiting.slice(this.waitingHead);
         this.waitingHead = 0;
@@ -213,6 +214,18 @@ export class Publisher {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * MQTT.js corks its stream for every packet it writes and uncorks on its `nextTick`, which in
+   * browsers is a `setTimeout(0)`: clamped to 4 ms when timers nest (a page publishing from a timer),
+   * so every publish waited 4 ms to leave. What this turn handed over goes to the socket now (the
+   * socket below batches it, see batching-socket.ts); MQTT.js's own uncorks later find nothing to do.
+   */
+  private uncorkStream(): void {
+    const stream = (this.mqtt as unknown as { stream?: { writableCorked?: number; uncork?: () => void } } | undefined)?.stream;
+    if (typeof stream?.uncork !== 'function') return;
+    for (let corked = stream.writableCorked ?? 0; corked > 0; corked--) stream.uncork();
   }
 
   private publishOptions(item: PendingPublish): Record<string, unknown> {
