@@ -18,18 +18,22 @@ const TICK = 100; // USER_HZ
 const site = await startSite();
 const broker = brokerName === 'aedes' ? await startDevBroker({ maxPacketSize: 8 * 1024 * 1024 }) : await startMosquitto();
 
+/** CPU ms of the process group: all of it, and the renderer (the page's main thread and its helpers) alone. */
 function groupCpuMs(pgid) {
   let ticks = 0;
+  let renderer = 0;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(f[2]) !== pgid) continue; // field 5: pgrp
-      ticks += Number(f[11]) + Number(f[12]); // utime + stime
+      const t = Number(f[11]) + Number(f[12]); // utime + stime
+      ticks += t;
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) renderer += t;
     } catch { /* gone */ }
   }
-  return (ticks * 1000) / TICK;
+  return { all: (ticks * 1000) / TICK, renderer: (renderer * 1000) / TICK };
 }
 
 async function open(client) {
@@ -46,7 +50,8 @@ async function open(client) {
       site.giveJob(id, { mode: 'throughput', url: broker.url, qos: Number(qosArg), n, timeout: 30_000 });
       const r = await got;
       if (r.error) throw new Error(r.error);
-      return { ...r, cpuMs: groupCpuMs(child.pid) - cpu0 };
+      const cpu1 = groupCpuMs(child.pid);
+      return { ...r, cpuMs: cpu1.all - cpu0.all, rendererMs: cpu1.renderer - cpu0.renderer };
     },
     close() {
       try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
@@ -73,6 +78,7 @@ try {
 for (const c of clients) {
   const runs = out[c];
   const perK = runs.map((r) => (r.cpuMs / r.received) * 1000);
-  console.log(`${brokerName} QoS ${qosArg} ${c.padEnd(18)} CPU ${median(perK).toFixed(0).padStart(4)} ms / 1000 msgs [${perK.map((v) => v.toFixed(0)).join(', ')}]  msg/s median ${Math.round(median(runs.map((r) => r.msgPerSec)))} [${runs.map((r) => Math.round(r.msgPerSec)).join(', ')}]  max WS msg ${Math.max(...runs.map((r) => r.maxFrame))} B${runs.some((r) => !r.complete) ? ' INCOMPLETE' : ''}`);
+  const rendererPerK = runs.map((r) => (r.rendererMs / r.received) * 1000);
+  console.log(`${brokerName} QoS ${qosArg} ${c.padEnd(18)} CPU ${median(perK).toFixed(0).padStart(4)} ms / 1000 msgs [${perK.map((v) => v.toFixed(0)).join(', ')}], renderer ${median(rendererPerK).toFixed(0)}  msg/s median ${Math.round(median(runs.map((r) => r.msgPerSec)))} [${runs.map((r) => Math.round(r.msgPerSec)).join(', ')}]  max WS msg ${Math.max(...runs.map((r) => r.maxFrame))} B${runs.some((r) => !r.complete) ? ' INCOMPLETE' : ''}`);
 }
 process.exit(0);

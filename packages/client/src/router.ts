@@ -58,6 +58,10 @@ export class Router<H> {
   /** Bumped by clear(), so remove functions handed out earlier become no-ops. */
   #generation = 0;
   readonly #cache = new Map<string, readonly H[]>();
+  /** Cache hits since the cache was last emptied. */
+  #hits = 0;
+  /** Matches left to compute without remembering them: topics did not repeat when the cache last filled up. */
+  #uncached = 0;
   /** Scratch for #collect: the nodes whose entries match, reused from call to call. */
   readonly #found: Node<H>[] = [];
 
@@ -77,7 +81,7 @@ export class Router<H> {
     const entry: Entry<H> = { seq: this.#seq++, filter, handler };
     (node.entries ??= []).push(entry);
     this.#size++;
-    this.#cache.clear();
+    this.#forget();
     const generation = this.#generation;
     return () => {
       if (generation !== this.#generation || !node.entries) return;
@@ -85,7 +89,7 @@ export class Router<H> {
       if (at < 0) return;
       node.entries.splice(at, 1);
       this.#size--;
-      this.#cache.clear();
+      this.#forget();
       prune(node);
     };
   }
@@ -96,15 +100,34 @@ export class Router<H> {
    */
   match(topic: string): readonly H[] {
     if (this.#size === 0) return NONE;
-    let handlers = this.#cache.get(topic);
-    if (handlers === undefined) {
-      const found = this.#walk(topic);
-      handlers = found.length === 0 ? NONE : found.length === 1 ? handlersOf(found[0]!.entries!) : merge(found, (entry) => entry.handler);
-      found.length = 0;
-      if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
-      this.#cache.set(topic, handlers);
+    if (this.#uncached === 0) {
+      const cached = this.#cache.get(topic);
+      if (cached !== undefined) {
+        this.#hits++;
+        return cached;
+      }
     }
+    const found = this.#walk(topic);
+    const handlers = found.length === 0 ? NONE : found.length === 1 ? handlersOf(found[0]!.entries!) : merge(found, (entry) => entry.handler);
+    found.length = 0;
+    if (this.#uncached > 0) {
+      this.#uncached--;
+      return handlers;
+    }
+    if (this.#cache.size >= CACHE_LIMIT) {
+      // Remembering only pays when topics repeat. When they hardly did (a stream of distinct topics),
+      // stop for a while rather than pay for filling the cache again.
+      if (this.#hits < this.#cache.size) this.#uncached = CACHE_LIMIT * 4;
+      this.#forget();
+      if (this.#uncached > 0) return handlers;
+    }
+    this.#cache.set(topic, handlers);
     return handlers;
+  }
+
+  #forget(): void {
+    this.#cache.clear();
+    this.#hits = 0;
   }
 
   /** The distinct filters (as passed to add(), share prefix included) that match `topic`. */
@@ -133,7 +156,7 @@ export class Router<H> {
     this.#root = createNode<H>(undefined, '');
     this.#size = 0;
     this.#generation++;
-    this.#cache.clear();
+    this.#forget();
   }
 
   /** The matching entries in add() order. */
