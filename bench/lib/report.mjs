@@ -92,7 +92,7 @@ export function markdown(results) {
   }
   if (results.router) {
     parts.push('### 6. Router: one message against 10,000 live subscriptions');
-    parts.push(table(['router', 'dispatches/s (median)', 'spread', 'vs qlobber', 'matched handlers', 'add 10,000 ms'], results.router.map((r) => [r.router, fmt(r.opsPerSec.median), fmtSpread(r.opsPerSec), x(ratio(r.opsPerSec.median, results.router.find((q) => q.router === 'qlobber')?.opsPerSec.median)), r.matches, fmt(r.addAllMs, 1)])));
+    parts.push(table(['router', 'dispatches/s (median)', 'spread', 'vs qlobber', 'matched handlers', 'add 10,000 ms'], results.router.map((r) => [r.router, fmt(r.opsPerSec.median), fmtSpread(r.opsPerSec), x(ratio(r.opsPerSec.median, results.router.find((q) => q.router.startsWith('qlobber') && q.topics === r.topics)?.opsPerSec.median)), r.matches, fmt(r.addAllMs, 1)])));
   }
   if (results.errors?.length) parts.push(`Errors: ${results.errors.map((e) => `${e.suite}: ${e.error}`).join('; ')}`);
   return parts.join('\n\n');
