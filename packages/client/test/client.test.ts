@@ -258,6 +258,34 @@ describe('handlers and the error event', () => {
   });
 });
 
+describe('in-flight window over MQTT 3.1.1', () => {
+  // Mosquitto drops an inbound QoS 2 message past max_inflight_messages (20) unreleased ones, yet sends PUBREC and
+  // PUBCOMP: a 3.1.1 client that sends more before the PUBRELs go out has publishes resolve for messages nobody gets.
+  it('never has more than 20 QoS 2 publishes in flight, since 3.1.1 has no Receive Maximum', async () => {
+    const h = harness({ protocolVersion: 4 });
+    await h.connectNow();
+    const pubs = Array.from({ length: 45 }, (_, i) => track(h.client.publish('a/b', String(i), { qos: 2 })));
+    await flush();
+    let max = 0;
+    while (h.fake.unacked.length > 0) {
+      max = Math.max(max, h.fake.unacked.length);
+      h.fake.ack(h.fake.unacked[0]!.messageId!);
+      await flush();
+    }
+    expect(max).toBe(20);
+    expect(h.fake.publishes.map((p) => text(p.payload))).toEqual(Array.from({ length: 45 }, (_, i) => String(i)));
+    expect(pubs.every((p) => p.state === 'resolved')).toBe(true);
+  });
+
+  it('keeps the broker\'s Receive Maximum over MQTT 5, above 20 too', async () => {
+    const h = harness({ protocolVersion: 5 });
+    await h.connectNow({ properties: { receiveMaximum: 50 } });
+    for (let i = 0; i < 60; i++) void h.client.publish('a/b', String(i), { qos: 2 });
+    await flush();
+    expect(h.fake.unacked).toHaveLength(50);
+  });
+});
+
 describe('packet event', () => {
   it('traces packets in both directions with the CONNECT password redacted', async () => {
     const h = harness({ auth: { token: 'super-secret-token' }, tracePackets: true });
