@@ -21,13 +21,13 @@ import { validateTopicFilter, validateTopicName } from './topic';
 const QOS_VALUES: readonly unknown[] = [0, 1, 2];
 
 /**
- * QoS 1/2 messages in flight at once over MQTT 3.1.1, which has no Receive Maximum. Mosquitto (max_inflight_messages,
+ * QoS 2 messages in flight at once over MQTT 3.1.1, which has no Receive Maximum. Mosquitto (max_inflight_messages,
  * default 20) keeps at most this many inbound QoS 2 messages between PUBLISH and PUBREL per client; past it, it drops
  * the message yet answers PUBREC and PUBCOMP as if delivered (3.1.1 has no reason code to refuse with), so the publish
  * resolves and the message is gone. The publisher counts a message until its PUBCOMP, so never more than this is
- * unreleased at the broker. libmosquitto sends 20 at most too.
+ * unreleased at the broker. libmosquitto sends 20 at most too. QoS 1 is not held back: nothing is dropped there.
  */
-const MQTT311_MAX_IN_FLIGHT = 20;
+const MQTT311_MAX_QOS2_IN_FLIGHT = 20;
 
 function reject<T>(error: WebMqttError): Promise<T> {
   return Promise.reject(error);
@@ -71,8 +71,8 @@ export class WebMqttClient {
           const ids = info.protocolVersion === 5 && info.properties?.['subscriptionIdentifiersAvailable'] !== false;
           this.subscriptions.onConnected(mqtt, info.sessionPresent, ids);
           const aliasMax = info.properties?.['topicAliasMaximum'];
-          const window = info.protocolVersion === 5 ? info.receiveMaximum : Math.min(info.receiveMaximum, MQTT311_MAX_IN_FLIGHT);
-          this.publisher.resume(mqtt, window, typeof aliasMax === 'number' ? aliasMax : 0);
+          const qos2Maximum = info.protocolVersion === 5 ? info.receiveMaximum : MQTT311_MAX_QOS2_IN_FLIGHT;
+          this.publisher.resume(mqtt, info.receiveMaximum, typeof aliasMax === 'number' ? aliasMax : 0, qos2Maximum);
           this.emit('connect', { sessionPresent: info.sessionPresent });
         },
         disconnected: () => {

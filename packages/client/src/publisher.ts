@@ -53,6 +53,9 @@ export class Publisher {
   /** QoS 0 runs handed to MQTT.js whose write has not been confirmed yet. */
   private readonly writing = new Set<PendingPublish[]>();
   private window = 65_535;
+  /** QoS 2 messages between PUBLISH and PUBCOMP, and how many of those the broker takes (see resume()). */
+  private inFlightQos2 = 0;
+  private qos2Window = 65_535;
   /** The broker's Topic Alias Maximum from the last CONNACK (0: aliases not allowed). */
   private topicAliasMaximum = 0;
   private mqtt: MqttClient | undefined;
@@ -116,11 +119,15 @@ export class Publisher {
     if (accepted || dropped.length > 0) this.emitQueue(dropped.length);
   }
 
-  /** After CONNACK: everything queued goes out in order, within the broker's window. */
-  resume(mqtt: MqttClient, receiveMaximum: number, topicAliasMaximum = 0): void {
+  /**
+   * After CONNACK: everything queued goes out in order, within the broker's window; QoS 2 also within
+   * `qos2Maximum` (a tighter limit for brokers that cannot say how many QoS 2 messages they hold).
+   */
+  resume(mqtt: MqttClient, receiveMaximum: number, topicAliasMaximum = 0, qos2Maximum = receiveMaximum): void {
     this.mqtt = mqtt;
     this.topicAliasMaximum = topicAliasMaximum;
     this.window = Math.max(1, receiveMaximum);
+    this.qos2Window = Math.max(1, Math.min(this.window, qos2Maximum));
     this.open = true;
     if (this.offline && this.offline.size > 0) {
       for (const item of this.offline.drain()) this.pushWaiting(item);
@@ -151,6 +158,7 @@ export class Publisher {
     const all = [...[...this.writing].flat(), ...this.inFlight, ...this.waiting.slice(this.waitingHead), ...(this.offline?.drain() ?? [])];
     this.writing.clear();
     this.inFlight.clear();
+    this.inFlightQos2 = 0;
     this.waiting = [];
     this.waitingHead = 0;
     this.waitingBytes = 0;
@@ -192,6 +200,7 @@ export class Publisher {
         }
         const next = this.waiting[this.waitingHead] as PendingPublish;
         if (next.qos > 0 && this.inFlight.size >= this.window) break;
+        if (next.qos === 2 && this.inFlightQos2 >= this.qos2Window) break;
         this.waitingHead++;
         this.waitingBytes -= next.payload.byteLength + next.topic.length;
         handed++;
@@ -306,10 +315,12 @@ export class Publisher {
     const tracked = item.qos > 0;
     if (tracked) this.inFlight.add(item);
     else this.writing.add([item]);
+    if (item.qos === 2) this.inFlightQos2++;
     const single = tracked ? undefined : [...this.writing].at(-1);
     mqtt.publish(item.topic, item.payload as never, this.publishOptions(item), (error?: Error & { code?: unknown }) => {
       // Already rejected by rejectAll() (or requeued by pause()) when no longer tracked.
       if (tracked ? !this.inFlight.delete(item) : !this.writing.delete(single as PendingPublish[])) return;
+      if (item.qos === 2) this.inFlightQos2--;
       if (!error) item.resolve();
       else if (typeof error.code === 'number' || !this.socketGone()) this.refused(item, error);
       else {

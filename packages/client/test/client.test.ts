@@ -277,6 +277,26 @@ describe('in-flight window over MQTT 3.1.1', () => {
     expect(pubs.every((p) => p.state === 'resolved')).toBe(true);
   });
 
+  it('does not hold QoS 1 back to 20 (only QoS 2 messages are dropped past the limit)', async () => {
+    const h = harness({ protocolVersion: 4 });
+    await h.connectNow();
+    for (let i = 0; i < 60; i++) void h.client.publish('a/b', String(i), { qos: 1 });
+    await flush();
+    expect(h.fake.unacked.length).toBeGreaterThan(20);
+  });
+
+  it('keeps publish order when a QoS 2 waits for a slot: the QoS 1 behind it waits too', async () => {
+    const h = harness({ protocolVersion: 4 });
+    await h.connectNow();
+    const qos = (i: number) => (i === 20 ? 2 : i < 20 ? 2 : 1);
+    for (let i = 0; i < 25; i++) void h.client.publish('a/b', String(i), { qos: qos(i) });
+    await flush();
+    expect(h.fake.publishes.map((p) => text(p.payload))).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+    h.fake.ack(h.fake.unacked[0]!.messageId!);
+    await flush();
+    expect(h.fake.publishes.map((p) => text(p.payload))).toEqual(Array.from({ length: 25 }, (_, i) => String(i)));
+  });
+
   it('keeps the broker\'s Receive Maximum over MQTT 5, above 20 too', async () => {
     const h = harness({ protocolVersion: 5 });
     await h.connectNow({ properties: { receiveMaximum: 50 } });
