@@ -29,7 +29,7 @@ setTimeout(() => {
   process.exit(2);
 }, 15 * 60_000).unref();
 
-const results = { quick, runs: quick ? 1 : Number(process.env.BENCH_RUNS ?? 3), env: await environment(), errors: [] };
+const results = { quick, runs: quick ? 1 : Number(process.env.BENCH_RUNS ?? 5), env: await environment(), errors: [] };
 results.mosquittoConf = MOSQUITTO_CONF_NOTE;
 results.devBrokerMaxPacket = DEV_BROKER_MAX_PACKET;
 results.throughputSizes = quick ? 'QoS 0: 5,000 messages, QoS 1: 2,000 per run' : 'QoS 0: 20,000 messages, QoS 1: 5,000 per run, after one unreported warm-up run of a quarter of that';
