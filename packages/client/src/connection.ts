@@ -1,5 +1,4 @@
 import type { MqttClient } from 'mqtt';
-import { backoffDelay, shouldResetAttempts } from './backoff';
 import type { BrowserSignal, BrowserSignals } from './browser-signals';
 import type { Clock, TimerHandle } from './clock';
 import { reasonText, refusalError } from './connack';
@@ -13,6 +12,7 @@ import { signalReaction } from './signal-reaction';
 import { applyToken, resolveToken, type ResolvedToken } from './token-auth';
 import { TokenRefresh } from './token-refresh';
 import { redactUrl } from './url';
+import { RetryCounter } from './retry-counter';
 import { BrokerUrls, checkTransport, resolveServerReference } from './broker-urls';
 import { keepaliveTimer } from './keepalive-timer';
 import { mqttOptions } from './mqtt-options';
@@ -83,11 +83,9 @@ export class Connection {
   private readonly urls: BrokerUrls;
 
   /** Consecutive failed attempts; drives the backoff. */
-  private failures = 0;
-  private lastDelay: number | undefined;
+  private readonly retries = new RetryCounter();
   private authRejections = 0;
   private nextReason: TokenReason = 'initial';
-  private connectedAt = 0;
   /** Bumped for every attempt and on close: async results of older generations are ignored. */
   private generation = 0;
   private socketGeneration = 0;
@@ -146,9 +144,8 @@ export class Connection {
     if (this.state === 'connected') return Promise.resolve();
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (this.state === 'idle' || this.state === 'failed') {
-      this.failures = 0;
+      this.retries.reset();
       this.authRejections = 0;
-      this.lastDelay = undefined;
       this.nextReason = 'initial';
       this.listenToBrowser();
       // Keepalive timers: MQTT.js's worker timers survive background-tab throttling, but a strict CSP
@@ -195,7 +192,7 @@ export class Connection {
     if (this.state !== 'reconnecting' && this.state !== 'offline') return;
     this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    this.lastDelay = undefined;
+    this.retries.forgetDelay();
     void this.attempt();
   }
 
@@ -250,7 +247,7 @@ export class Connection {
     this.clearAttemptTimers();
     this.attemptError = undefined;
     this.serverDisconnect = undefined;
-    const attemptNo = this.failures + 1;
+    const attemptNo = this.retries.nextAttempt;
     if (this.state !== 'connecting') this.setState('connecting', { attempt: attemptNo });
     let url: string;
     let token: ResolvedToken | undefined;
@@ -382,7 +379,7 @@ export class Connection {
     const properties = packet['properties'] as Record<string, unknown> | undefined;
     this.authRejections = 0;
     this.protocol.accepted();
-    this.connectedAt = this.clock.now();
+    this.retries.connected(this.clock.now());
     this.setState('connected');
     const brokerMaximum = typeof properties?.['receiveMaximum'] === 'number' ? properties['receiveMaximum'] : 65_535;
     const receiveMaximum = Math.min(brokerMaximum, MAX_IN_FLIGHT);
@@ -418,10 +415,7 @@ export class Connection {
     if (this.state === 'connected') {
       const planned = this.refresh.socketClosed();
       this.hooks.disconnected();
-      if (shouldResetAttempts(this.connectedAt, this.clock.now(), this.reconnectPolicyOrDefault())) {
-        this.failures = 0;
-        this.lastDelay = undefined;
-      }
+      this.retries.disconnected(this.clock.now(), this.reconnectPolicyOrDefault());
       if (planned) {
         this.nextReason = 'expiring';
         void this.attempt();
@@ -467,7 +461,7 @@ export class Connection {
         return;
       }
       this.nextReason = 'rejected';
-      this.setState('reconnecting', { reason: error, attempt: this.failures + 1, retryInMs: 0 });
+      this.setState('reconnecting', { reason: error, attempt: this.retries.nextAttempt, retryInMs: 0 });
       void this.attempt();
       return;
     }
@@ -493,15 +487,13 @@ export class Connection {
       this.setState('offline', { reason });
       return;
     }
-    this.failures++;
-    if (this.failures > policy.maxAttempts) {
+    const delay = this.retries.failed(policy, this.opts.random);
+    if (delay === undefined) {
       this.fail(new WebMqttError(ErrorCode.RECONNECT_EXHAUSTED, `Gave up after ${policy.maxAttempts} attempts (reconnect.maxAttempts); call connect() to start again.`, { cause: reason, retryable: false }));
       return;
     }
-    const delay = backoffDelay(this.failures, policy, this.opts.random, this.lastDelay);
-    this.lastDelay = delay;
     // `attempt` is the number of the attempt being waited for, as the `connecting` that follows says.
-    this.setState('reconnecting', { reason, attempt: this.failures + 1, retryInMs: delay });
+    this.setState('reconnecting', { reason, attempt: this.retries.nextAttempt, retryInMs: delay });
     this.retryTimer = this.clock.setTimeout(() => {
       this.retryTimer = undefined;
       void this.attempt();
