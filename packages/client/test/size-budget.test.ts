@@ -9,14 +9,16 @@ import { describe, expect, it } from 'vitest';
  * Size budgets, in gzip bytes (level 9), of what users download. Numbers come from `npm run bench`
  * (see BENCHMARKS.md, "Size") and from this test's own log lines. The issue's targets are 5 KB for the SDK's own
  * code with every feature and 3 KB for a minimal app. Measured when last lowered (request/respond/messages in
- * lazy chunks, options as tables): 18,914 B with every feature, 17,980 B loaded up front by a minimal app; the
- * budgets are those + ~1.6 % and only stop growth. Lower them as the code shrinks.
+ * lazy chunks, options as tables): 18,914 B with every feature, 17,980 B loaded up front by a minimal app.
+ * Raised once since, on purpose, to 19,207 / 18,264 B: the per-topic router cache, the QoS 2 window for
+ * MQTT 3.1.1, CONNACK Server References with redirect vetting, and connection.ts split into more modules.
+ * The budgets are the measurement + ~1.5 % and only stop growth. Lower them as the code shrinks.
  */
 const BUDGETS = {
   /** Everything dist/index.mjs can load (the lazy chunks too; mqtt and eventemitter3 external), minified with terser. Target: 5 * 1024. */
-  ownCode: 19_200,
+  ownCode: 19_500,
   /** What an app using only createClient/connect/subscribe/publish loads up front (lazy chunks left out). Target: 3 * 1024. */
-  minimalInitial: 18_300,
+  minimalInitial: 18_550,
   /** dist/webmqtt.browser.mjs as shipped (MQTT.js inside; 116,927 B when last lowered). */
   browserEsm: 119_500,
   /** dist/webmqtt.umd.min.js as shipped (MQTT.js inside; 117,018 B when last lowered). */
