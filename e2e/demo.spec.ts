@@ -103,6 +103,7 @@ test('a full session: connect, subscribe, publish JSON, simulate a sensor, break
   await page.getByLabel('Payload', { exact: true }).fill('{"sent":"while offline"}');
   await page.getByRole('button', { name: 'Break the connection' }).click();
   await expect(badge(page)).toHaveText(/Reconnecting in \d+\.\d s \(attempt \d+\)/);
+  await expect(badge(page)).toHaveAttribute('title', /^CONNECTION_LOST: .*connection/i);
   await page.getByRole('button', { name: 'Publish' }).click();
   await expect(page.locator('#publish-note')).toHaveText(/^Queued for sensors\/lab\/status/);
   await expect(page.locator('#queue-status')).toHaveText(/Offline queue: [1-9]\d* messages? \(\d+ B\), sent on reconnect/);

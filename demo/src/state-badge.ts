@@ -33,6 +33,8 @@ export function mountStateBadge(session: Session): { showFailure(code: string): 
     ticker = undefined;
     const attempt = change.attempt;
     const code = change.reason?.code;
+    // Why, in the SDK's words (reason codes named, what to do): on hover and for assistive tech.
+    badge.title = change.reason ? `${change.reason.code}: ${change.reason.message}` : '';
     switch (change.current) {
       case 'idle':
         set('idle', 'Not connected', 'Not connected.');
