@@ -1,11 +1,11 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page, TestInfo } from '@playwright/test';
 import sirv from 'sirv';
 import { test, expect } from './support/fixtures';
+import { listenOnLoopback } from './support/static-server';
 import { exec, extractTarball, packClient, repoRoot, scratchDir } from './support/pack';
 
 // The package as users get it: `npm pack` of packages/client, installed into a copy of a plain Vite app
@@ -43,15 +43,7 @@ async function serve(mounts: Record<string, string>): Promise<{ url: string; clo
       res.end('not found');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
+  return listenOnLoopback(server);
 }
 
 /** Everything the page says went wrong: uncaught errors, console errors, failed requests. */

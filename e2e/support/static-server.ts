@@ -29,6 +29,11 @@ export async function startStaticServer(): Promise<{ url: string; close(): Promi
       res.end('not found');
     });
   });
+  return listenOnLoopback(server);
+}
+
+/** Listens on 127.0.0.1 with a free port; `close()` also ends kept-alive connections. */
+export async function listenOnLoopback(server: Server): Promise<{ url: string; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
