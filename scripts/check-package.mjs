@@ -53,7 +53,7 @@ try {
   const files = info.files.map((f) => f.path).sort();
   const allowed = /^(package\.json|README(\.md)?|LICEN[CS]E(\.md|\.txt)?|dist\/.+)$/i;
   const unexpected = files.filter((f) => !allowed.test(f));
-  const missing = ['package.json', 'dist/index.mjs', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/webmqtt.browser.mjs', 'dist/webmqtt.umd.js', 'dist/webmqtt.umd.min.js'].filter((f) => !files.includes(f));
+  const missing = ['package.json', 'dist/index.mjs', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/webmqtt.browser.mjs', 'dist/index.browser.mjs', 'dist/mqtt-lean.mjs', 'dist/webmqtt.umd.js', 'dist/webmqtt.umd.min.js'].filter((f) => !files.includes(f));
   const noLicense = !files.some((f) => /^LICEN[CS]E/i.test(f));
   report(
     'tarball contents',

@@ -14,7 +14,8 @@ import { TokenRefresh } from './token-refresh';
 import { redactUrl } from './url';
 import { RetryCounter } from './retry-counter';
 import { BrokerUrls, checkTransport, resolveServerReference } from './broker-urls';
-import { keepaliveTimer } from './keepalive-timer';
+import { keepaliveTimer, type IntervalTimer } from './keepalive-timer';
+import { nextTurn } from './next-turn';
 import { mqttOptions } from './mqtt-options';
 import { ProtocolFallback } from './protocol-fallback';
 
@@ -97,8 +98,8 @@ export class Connection {
   private token: ResolvedToken | undefined;
   private waiters: Waiter[] = [];
   private stopSignals: (() => void) | undefined;
-  /** Native timers until the worker probe says workers run here. */
-  private timerVariant: 'auto' | 'native' = 'native';
+  /** MQTT.js's keepalive timer: the injected clock, re-armed from fresh tasks (keepalive-timer.ts). */
+  private readonly keepalive: IntervalTimer;
   /** The socket was dropped on purpose (back-forward cache restore): reconnect at once, no backoff. */
   private retryAfterClose = false;
   /** MQTT.js's first connection uses connect(); every later one reconnect() with the same stores. */
@@ -117,6 +118,7 @@ export class Connection {
     this.log = deps.logger;
     this.hooks = hooks;
     this.protocol = new ProtocolFallback(opts.protocolVersion);
+    this.keepalive = keepaliveTimer(this.clock, nextTurn(this.clock));
     this.urls = new BrokerUrls(opts.url);
     this.refresh = new TokenRefresh(this.clock, {
       isConnected: () => this.state === 'connected',
@@ -148,12 +150,6 @@ export class Connection {
       this.authRejections = 0;
       this.nextReason = 'initial';
       this.listenToBrowser();
-      // Keepalive timers: MQTT.js's worker timers survive background-tab throttling, but a strict CSP
-      // forbids them. MQTT.js reads the choice when a CONNACK arrives, so a late answer still counts.
-      void keepaliveTimer().then((variant) => {
-        this.timerVariant = variant;
-        if (this.mqtt) this.mqtt.options.timerVariant = variant;
-      });
       if (this.signals && this.opts.browserEvents && !this.signals.isOnline()) this.setState('offline');
       else void this.attempt();
     }
@@ -285,7 +281,7 @@ export class Connection {
 
   private async createMqtt(url: string): Promise<void> {
     const options = mqttOptions(this.opts, this.protocolVersion);
-    options.timerVariant = this.timerVariant;
+    options.timerVariant = this.keepalive as never;
     options.transformWsUrl = () => this.currentUrl;
     const mqtt = await this.factory(url, options);
     this.mqtt = mqtt;

@@ -1,45 +1,49 @@
-/** What MQTT.js accepts as `timerVariant`. */
-export type TimerVariant = 'auto' | 'native';
+import type { Clock, TimerHandle } from './clock';
+import type { NextTurn } from './next-turn';
 
-let probe: Promise<TimerVariant> | undefined;
-
-/** How long a probe worker may take to answer before we assume workers are blocked. */
-const PROBE_TIMEOUT_MS = 1_000;
-
-/**
- * MQTT.js runs keepalive pings on worker timers in browsers so a background tab keeps its
- * connection; those start a `blob:` Worker, which a strict Content-Security-Policy refuses.
- * Chromium does not throw when it refuses one: the worker just never runs, and no ping would
- * ever be sent. So a probe worker must answer; if it does not, native timers are used.
- * Probed once, on the first connection (never at import).
- */
-export function keepaliveTimer(): Promise<TimerVariant> {
-  probe ??= probeBlobWorker();
-  return probe;
+/** What MQTT.js accepts as `timerVariant` besides a name: `set(fn, ms)` repeats `fn` every `ms`, `clear` stops it. */
+export interface IntervalTimer {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
 }
 
-function probeBlobWorker(): Promise<TimerVariant> {
-  if (typeof Worker === 'undefined' || typeof Blob === 'undefined' || typeof URL === 'undefined' || !URL.createObjectURL) {
-    return Promise.resolve('native');
-  }
-  return new Promise<TimerVariant>((resolve) => {
-    let url: string | undefined;
-    let worker: Worker | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const finish = (variant: TimerVariant): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      worker?.terminate();
-      if (url) URL.revokeObjectURL(url);
-      resolve(variant);
-    };
-    try {
-      url = URL.createObjectURL(new Blob(['postMessage(1)'], { type: 'application/javascript' }));
-      worker = new Worker(url);
-      worker.onmessage = () => finish('auto');
-      worker.onerror = () => finish('native');
-      timer = setTimeout(() => finish('native'), PROBE_TIMEOUT_MS);
-    } catch {
-      finish('native');
-    }
-  });
+interface Interval {
+  live: boolean;
+  timer: TimerHandle | undefined;
+  cancelTurn: (() => void) | undefined;
+}
+
+/**
+ * The timer MQTT.js's keepalive runs on: the page's own timers (no `blob:` Worker, so no
+ * Content-Security-Policy violation), each period armed from a fresh task rather than from inside the
+ * previous timer's callback. A timer set inside a timer callback is "chained"; Chromium throttles a chain
+ * of five or more to one wake-up a minute once a tab has been hidden for five minutes, which no keepalive
+ * under a minute survives. Unchained timers in a hidden tab wake on 1 s boundaries, a small fraction of a
+ * keepalive (MQTT.js pings after two half-periods and gives up after three).
+ */
+export function keepaliveTimer(clock: Clock, nextTurn: NextTurn): IntervalTimer {
+  return {
+    set(fn, ms) {
+      const interval: Interval = { live: true, timer: undefined, cancelTurn: undefined };
+      const arm = (): void => {
+        interval.timer = clock.setTimeout(() => {
+          interval.timer = undefined;
+          interval.cancelTurn = nextTurn(() => {
+            interval.cancelTurn = undefined;
+            if (!interval.live) return;
+            fn();
+            if (interval.live) arm();
+          });
+        }, ms);
+      };
+      arm();
+      return interval;
+    },
+    clear(handle) {
+      const interval = handle as Interval;
+      interval.live = false;
+      if (interval.timer !== undefined) clock.clearTimeout(interval.timer);
+      interval.cancelTurn?.();
+    },
+  };
 }

@@ -1,7 +1,8 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { BatchingSocket } from './batching-socket';
 import { nextTurn } from './next-turn';
-import { systemClock } from './clock';
+import { systemClock, type Clock } from './clock';
+import { loadEngine, type EngineTransport } from './engine/mqtt-engine';
 
 /**
  * Creates the MQTT.js client the connection runs on. Injected so unit tests use a fake
@@ -27,32 +28,24 @@ function browserTransport(options: IClientOptions): boolean {
 }
 
 /**
- * The options MQTT.js gets from the default factory: in a browser, its WebSocket is a
- * {@link BatchingSocket} (bounded WebSocket messages, incoming messages handed over in batches).
+ * The browser WebSocket the default factory's MQTT.js runs on: a {@link BatchingSocket} (bounded WebSocket
+ * messages, incoming messages handed over in batches). Undefined outside browsers and with Node TLS options.
  */
-export function withBatchingSocket(options: IClientOptions): IClientOptions {
-  if (!browserTransport(options)) return options;
-  const later = nextTurn(systemClock);
-  return {
-    ...options,
-    // Outside a page or worker (tests) MQTT.js takes its browser transport only when told to.
-    forceNativeWebSocket: true,
-    createWebsocket: (url: string, protocols: string[]) =>
-      new BatchingSocket(new WebSocket(url, protocols), {
-        maxMessageBytes: MAX_WS_MESSAGE_BYTES,
-        deliverLater: (fn) => void later(fn),
-      }) as unknown as WebSocket,
-  } as IClientOptions;
+export function batchingSocketFactory(options: IClientOptions, clock: Clock): EngineTransport['createSocket'] {
+  if (!browserTransport(options)) return undefined;
+  const later = nextTurn(clock);
+  return (url, protocols) =>
+    new BatchingSocket(new WebSocket(url, protocols), {
+      maxMessageBytes: MAX_WS_MESSAGE_BYTES,
+      deliverLater: (fn) => void later(fn),
+    });
 }
 
 /**
- * MQTT.js through its default export (the only form its prebuilt browser build offers), loaded on
- * the first connection: importing webmqtt evaluates none of MQTT.js, which reads browser globals.
+ * MQTT.js loaded on the first connection (importing webmqtt evaluates none of it): its own build in Node,
+ * and in the browser artefacts its client built from its modules with browser stand-ins (engine/).
  */
 export const defaultMqttFactory: MqttFactory = async (url, options) => {
-  const loaded = (await import('mqtt')) as unknown as { default?: { connect: typeof connect }; connect?: typeof connect };
-  const mqtt = loaded.default ?? (loaded as { connect: typeof connect });
-  return mqtt.connect(url, withBatchingSocket(options));
+  const connect = await loadEngine();
+  return connect(url, options, { createSocket: batchingSocketFactory(options, systemClock), setTimeout: (fn, ms) => systemClock.setTimeout(fn, ms) });
 };
-
-declare function connect(url: string, options: IClientOptions): MqttClient;

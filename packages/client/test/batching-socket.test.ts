@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import mqttPacket from 'mqtt-packet';
 import { BatchingSocket, type WebSocketLike } from '../src/batching-socket';
-import { MAX_WS_MESSAGE_BYTES, withBatchingSocket } from '../src/mqtt-factory';
+import { MAX_WS_MESSAGE_BYTES, batchingSocketFactory } from '../src/mqtt-factory';
+import { systemClock } from '../src/clock';
 import { createClient } from '../src/client';
 
 type Listener = (event: any) => void;
@@ -150,10 +151,9 @@ describe('BatchingSocket: what arrives', () => {
   });
 });
 
-describe('withBatchingSocket', () => {
-  it('leaves the options alone outside a browser and when Node TLS options are given', () => {
-    const options = { clientId: 'a' };
-    expect(withBatchingSocket(options)).toBe(options);
+describe('batchingSocketFactory', () => {
+  it('gives no socket factory outside a browser (MQTT.js keeps its own transport)', () => {
+    expect(batchingSocketFactory({ clientId: 'a' }, systemClock)).toBeUndefined();
   });
 });
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { fakeFactory, flush, ManualClock } from './support/fake-mqtt';
 
@@ -108,6 +109,19 @@ describe('nothing runs at module scope', () => {
   it('importing src/index.ts touches none of the watched globals, dependencies included', () => {
     // vitest's own RPC timers are not the import's doing.
     const touched = importAccesses.filter((a) => !accessor(a).includes('/node_modules/vitest/') && (accessor(a).includes('/node_modules/') || accessor(a).includes('/packages/client/src/')));
+    expect(touched.map((a) => `${a.name} (${accessor(a).trim()})`)).toEqual([]);
+  });
+
+  it('importing the browser entry (dist/index.browser.mjs, with the lean MQTT.js in dist/mqtt-lean.mjs) touches none of the watched globals', async () => {
+    const entry = new URL('../dist/index.browser.mjs', import.meta.url);
+    // The size budget test fails without dist; this one says so instead of passing.
+    expect(existsSync(entry), 'packages/client/dist is missing: run `npm run build` first').toBe(true);
+    vi.resetModules();
+    watcher = watchGlobals();
+    const api = (await import(/* @vite-ignore */ entry.href)) as Record<string, unknown>;
+    const touched = watcher.accesses.filter((a) => !accessor(a).includes('/node_modules/vitest/') && /\/(dist|node_modules)\//.test(accessor(a)));
+    watcher.restore();
+    expect(typeof api['createClient']).toBe('function');
     expect(touched.map((a) => `${a.name} (${accessor(a).trim()})`)).toEqual([]);
   });
 

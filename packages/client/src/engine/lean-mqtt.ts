@@ -1,0 +1,42 @@
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { EngineTransport } from './mqtt-engine';
+import { WebSocketDuplex } from './ws-duplex';
+import loadMqttClient from './load-mqtt-client.cjs';
+
+/**
+ * What `mqtt.connect(url, options)` takes from the URL, without Node's `url` module: credentials in the
+ * URL become the CONNECT username/password (and leave the WebSocket URL), `?clientId=` the client id.
+ * Options given explicitly win, as in MQTT.js. Pure.
+ */
+export function connectOptions(url: string, options: IClientOptions): { wsUrl: string; options: IClientOptions } {
+  const parsed = new URL(url);
+  const fromUrl: IClientOptions = {};
+  if (parsed.username) fromUrl.username = decodeURIComponent(parsed.username);
+  if (parsed.password) fromUrl.password = decodeURIComponent(parsed.password);
+  const clientId = parsed.searchParams.get('clientId');
+  if (clientId !== null) fromUrl.clientId = clientId;
+  parsed.username = '';
+  parsed.password = '';
+  const protocol = parsed.protocol.replace(/:$/, '') as IClientOptions['protocol'];
+  return { wsUrl: parsed.href, options: { ...fromUrl, ...options, protocol, hostname: parsed.hostname } };
+}
+
+/**
+ * MQTT.js's own `MqttClient` (its handlers, stores and mqtt-packet) on a WebSocket: the lean browser
+ * build's `connect()`. With `manualConnect` (as the SDK sets it) nothing is sent until `client.connect()`.
+ */
+export function connect(url: string, options: IClientOptions, transport: EngineTransport): MqttClient {
+  const { wsUrl, options: opts } = connectOptions(url, options);
+  if (opts.clean === false && !opts.clientId) throw new Error('Missing clientId for unclean clients');
+  const MqttClientClass = loadMqttClient();
+  const subprotocol = opts.protocolId === 'MQIsdp' && opts.protocolVersion === 3 ? 'mqttv3.1' : 'mqtt';
+  // Built anew for every attempt; transformWsUrl (the SDK's per-attempt URL: token, Server Reference) as in MQTT.js.
+  const streamBuilder = (client: MqttClient) => {
+    const target = typeof opts.transformWsUrl === 'function' ? opts.transformWsUrl(wsUrl, opts as never, client) : wsUrl;
+    const socket = transport.createSocket ? transport.createSocket(target, [subprotocol]) : new WebSocket(target, [subprotocol]);
+    return new WebSocketDuplex(socket, { setTimeout: transport.setTimeout });
+  };
+  const client = new MqttClientClass(streamBuilder as never, opts);
+  if (!opts.manualConnect) client.connect();
+  return client;
+}

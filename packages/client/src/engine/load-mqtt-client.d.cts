@@ -1,0 +1,3 @@
+import type { MqttClient } from 'mqtt';
+declare function loadMqttClient(): typeof MqttClient;
+export = loadMqttClient;

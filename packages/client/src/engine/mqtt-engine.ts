@@ -1,0 +1,30 @@
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { WebSocketLike } from '../batching-socket';
+
+/** How the engine opens sockets and schedules its back-pressure checks (from the SDK's factory and clock). */
+export interface EngineTransport {
+  /** Opens the browser WebSocket an attempt runs on; undefined where MQTT.js's own transport is used (Node). */
+  createSocket: ((url: string, protocols: string[]) => WebSocketLike) | undefined;
+  setTimeout: (fn: () => void, ms: number) => unknown;
+}
+
+/** `mqtt.connect` as the SDK calls it. */
+export type EngineConnect = (url: string, options: IClientOptions, transport: EngineTransport) => MqttClient;
+
+/**
+ * The default engine (Node, and bundlers that do not pick the `browser` export condition): MQTT.js's own
+ * build through its default export, loaded on the first connection. In a browser it is MQTT.js's prebuilt
+ * dist; the browser artefacts use lean-engine.ts instead.
+ */
+export async function loadEngine(): Promise<EngineConnect> {
+  const loaded = (await import('mqtt')) as unknown as { default?: { connect: Connect }; connect?: Connect };
+  const mqtt = loaded.default ?? (loaded as { connect: Connect });
+  return (url, options, transport) => {
+    const create = transport.createSocket;
+    if (!create) return mqtt.connect(url, options);
+    // Outside a page or worker (tests) MQTT.js takes its browser transport only when told to.
+    return mqtt.connect(url, { ...options, forceNativeWebSocket: true, createWebsocket: (u: string, p: string[]) => create(u, p) } as IClientOptions);
+  };
+}
+
+type Connect = (url: string, options: IClientOptions) => MqttClient;
