@@ -1,18 +1,55 @@
+import { systemNextTurn } from './system-next-turn';
+
 /** Opaque handle returned by {@link Clock.setTimeout}. */
 export type TimerHandle = unknown;
 
 /**
- * Time as the client sees it. Injected so tests run on a manual clock with no sleeps.
+ * Time as the client sees it. Injected so tests run on a manual clock with no sleeps. Every timer and
+ * every deferred call of the SDK goes through it (and through {@link schedulingClock} for the two
+ * optional methods).
  */
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
+  /**
+   * Runs `fn` in a later task that is not a timer: browsers neither clamp it (nested `setTimeout(0)`
+   * waits 4 ms from the fifth level on) nor count it in a timer chain. Returns a function that cancels it.
+   * Optional: without it, `setTimeout(fn, 0)` of this clock.
+   */
+  nextTurn?(fn: () => void): () => void;
+  /** Runs `fn` once the current task's synchronous work is done. Optional: without it, a microtask. */
+  queueMicrotask?(fn: () => void): void;
 }
 
-/** The real clock: `Date.now` and the global timers, looked up at call time (nothing at import). */
-export const systemClock: Clock = {
+/** A clock with every method, as the SDK's modules use it. */
+export type SchedulingClock = Required<Clock>;
+
+/**
+ * The real clock: `Date.now`, the global timers (looked up at call time: nothing at import), message-channel
+ * turns and microtasks.
+ */
+export const systemClock: SchedulingClock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof globalThis.setTimeout>),
+  nextTurn: systemNextTurn,
+  queueMicrotask: (fn) => globalThis.queueMicrotask(fn),
 };
+
+/** `clock` with the optional methods filled in from its own `setTimeout` and from microtasks. */
+export function schedulingClock(clock: Clock): SchedulingClock {
+  if (clock.nextTurn && clock.queueMicrotask) return clock as SchedulingClock;
+  return {
+    now: () => clock.now(),
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (handle) => clock.clearTimeout(handle),
+    nextTurn:
+      clock.nextTurn?.bind(clock) ??
+      ((fn) => {
+        const handle = clock.setTimeout(fn, 0);
+        return () => clock.clearTimeout(handle);
+      }),
+    queueMicrotask: clock.queueMicrotask?.bind(clock) ?? ((fn) => void Promise.resolve().then(fn)),
+  };
+}

@@ -283,7 +283,7 @@ export class Connection {
     const options = mqttOptions(this.opts, this.protocolVersion);
     options.timerVariant = this.keepalive as never;
     options.transformWsUrl = () => this.currentUrl;
-    const mqtt = await this.factory(url, options);
+    const mqtt = await this.factory(url, options, { clock: this.clock });
     this.mqtt = mqtt;
     this.hooks.created(mqtt);
     // MQTT.js emits 'connect' only after re-sending its unacknowledged QoS 1/2 publishes and getting every

@@ -1,7 +1,7 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { BatchingSocket } from './batching-socket';
 import { nextTurn } from './next-turn';
-import { systemClock, type Clock } from './clock';
+import { schedulingClock, systemClock, type Clock } from './clock';
 import { loadEngine, type EngineTransport } from './engine/mqtt-engine';
 
 /**
@@ -9,7 +9,13 @@ import { loadEngine, type EngineTransport } from './engine/mqtt-engine';
  * and never open sockets. Called once per webmqtt client; reconnects reuse that MQTT.js client
  * so its in-flight QoS 1/2 stores survive a dropped socket.
  */
-export type MqttFactory = (url: string, options: IClientOptions) => MqttClient | Promise<MqttClient>;
+export type MqttFactory = (url: string, options: IClientOptions, context?: MqttFactoryContext) => MqttClient | Promise<MqttClient>;
+
+/** What the client hands its factory besides the URL and MQTT.js's options. */
+export interface MqttFactoryContext {
+  /** The client's clock: the default factory schedules everything through it. */
+  clock: Clock;
+}
 
 /** Largest WebSocket message the default factory's sockets send. */
 export const MAX_WS_MESSAGE_BYTES = 64 * 1024;
@@ -34,9 +40,11 @@ function browserTransport(options: IClientOptions): boolean {
 export function batchingSocketFactory(options: IClientOptions, clock: Clock): EngineTransport['createSocket'] {
   if (!browserTransport(options)) return undefined;
   const later = nextTurn(clock);
+  const scheduling = schedulingClock(clock);
   return (url, protocols) =>
     new BatchingSocket(new WebSocket(url, protocols), {
       maxMessageBytes: MAX_WS_MESSAGE_BYTES,
+      schedule: (fn) => scheduling.queueMicrotask(fn),
       deliverLater: (fn) => void later(fn),
     });
 }
@@ -45,7 +53,8 @@ export function batchingSocketFactory(options: IClientOptions, clock: Clock): En
  * MQTT.js loaded on the first connection (importing webmqtt evaluates none of it): its own build in Node,
  * and in the browser artefacts its client built from its modules with browser stand-ins (engine/).
  */
-export const defaultMqttFactory: MqttFactory = async (url, options) => {
+export const defaultMqttFactory: MqttFactory = async (url, options, context) => {
+  const clock = context?.clock ?? systemClock;
   const connect = await loadEngine();
-  return connect(url, options, { createSocket: batchingSocketFactory(options, systemClock), setTimeout: (fn, ms) => systemClock.setTimeout(fn, ms) });
+  return connect(url, options, { createSocket: batchingSocketFactory(options, clock), setTimeout: (fn, ms) => clock.setTimeout(fn, ms) });
 };

@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import type { Clock } from './clock';
+import { schedulingClock, type Clock, type SchedulingClock } from './clock';
 import { ErrorCode, WebMqttError } from './errors';
 import type { QueueChange } from './events';
 import { nextTurn, type NextTurn } from './next-turn';
@@ -66,6 +66,7 @@ export class Publisher {
   /** Cancels the pump scheduled for the next turn after a full burst. */
   private cancelTurn: (() => void) | undefined;
   private readonly turn: NextTurn;
+  private readonly microtask: SchedulingClock;
   /** The size last reported in a `queue` event. */
   private announced = 0;
 
@@ -76,6 +77,7 @@ export class Publisher {
   ) {
     this.offline = limits ? new OfflineQueue<PendingPublish>(limits) : undefined;
     this.turn = nextTurn(clock);
+    this.microtask = schedulingClock(clock);
   }
 
   /** QoS 1/2 messages sent and not yet acknowledged. */
@@ -96,7 +98,7 @@ export class Publisher {
       // own callback, and MQTT.js adds a `drain` listener per callback (removal is quadratic).
       if (!this.pumpDue) {
         this.pumpDue = true;
-        queueMicrotask(() => {
+        this.microtask.queueMicrotask(() => {
           this.pumpDue = false;
           this.pump();
         });

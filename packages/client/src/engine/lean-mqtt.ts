@@ -5,8 +5,8 @@ import loadMqttClient from './load-mqtt-client.cjs';
 
 /**
  * What `mqtt.connect(url, options)` takes from the URL, without Node's `url` module: credentials in the
- * URL become the CONNECT username/password (and leave the WebSocket URL), `?clientId=` the client id.
- * Options given explicitly win, as in MQTT.js. Pure.
+ * URL become the CONNECT username/password (and leave the WebSocket URL) unless given as options;
+ * `?clientId=` is the client id, over the option, as in MQTT.js. Pure.
  */
 export function connectOptions(url: string, options: IClientOptions): { wsUrl: string; options: IClientOptions } {
   const parsed = new URL(url);
@@ -14,11 +14,13 @@ export function connectOptions(url: string, options: IClientOptions): { wsUrl: s
   if (parsed.username) fromUrl.username = decodeURIComponent(parsed.username);
   if (parsed.password) fromUrl.password = decodeURIComponent(parsed.password);
   const clientId = parsed.searchParams.get('clientId');
-  if (clientId !== null) fromUrl.clientId = clientId;
   parsed.username = '';
   parsed.password = '';
   const protocol = parsed.protocol.replace(/:$/, '') as IClientOptions['protocol'];
-  return { wsUrl: parsed.href, options: { ...fromUrl, ...options, protocol, hostname: parsed.hostname } };
+  const merged: IClientOptions = { ...fromUrl, ...options, protocol, hostname: parsed.hostname };
+  // mqtt.connect() lets the URL's ?clientId= override the option: the same here, so both engines agree.
+  if (clientId !== null) merged.clientId = clientId;
+  return { wsUrl: parsed.href, options: merged };
 }
 
 /**

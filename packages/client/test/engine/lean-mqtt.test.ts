@@ -40,9 +40,10 @@ describe('connectOptions', () => {
     expect(connectOptions('ws://h/mqtt?other=1', {}).options).not.toHaveProperty('clientId');
   });
 
-  it('options given explicitly win over the URL’s', () => {
+  it('explicit credentials win over the URL’s; the URL’s ?clientId= wins over the option (as mqtt.connect)', () => {
     const { options } = connectOptions('ws://u:p@h/mqtt?clientId=fromUrl', { username: 'explicit', password: 'secret', clientId: 'mine' });
-    expect([options.username, options.password, options.clientId]).toEqual(['explicit', 'secret', 'mine']);
+    // As mqtt.connect() (the Node engine): explicit credentials win over the URL's, the URL's ?clientId= over the option.
+    expect([options.username, options.password, options.clientId]).toEqual(['explicit', 'secret', 'fromUrl']);
   });
 
   it('other options pass through, and the caller’s object is not changed', () => {
