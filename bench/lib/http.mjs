@@ -50,8 +50,7 @@ export async function startSite() {
     }
     res.writeHead(404).end();
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${server.address().port}`;
+  const { url, close } = await listenLocal(server);
   return {
     url,
     /** Registers a listener for the POSTs of page `id`; returns an unregister function. */
@@ -69,6 +68,25 @@ export async function startSite() {
         w(job);
       } else q.queue.push(job);
     },
+    close,
+  };
+}
+
+/** `server` listening on a free port of 127.0.0.1: its URL and a close() that drops open connections. */
+async function listenLocal(server) {
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
     close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }),
   };
+}
+
+/**
+ * Serves a built app's directory as a production server would: the precompressed `.br`/`.gz` files next to each
+ * file (when the browser accepts them), `cache-control: no-store`, no ETag. Resolves with `{ url, close }`.
+ */
+export function serveStatic(dir) {
+  const files = sirv(dir, { brotli: true, gzip: true, etag: false, setHeaders: (res) => res.setHeader('cache-control', 'no-store') });
+  // Chromium asks for /favicon.ico; 204 keeps the request list to what the app loads.
+  return listenLocal(createServer((req, res) => files(req, res, () => res.writeHead(req.url === '/favicon.ico' ? 204 : 404).end())));
 }

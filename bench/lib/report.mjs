@@ -89,11 +89,65 @@ export function markdown(results) {
     if (s.modules) {
       parts.push('SDK modules, each transpiled and minified alone (gzip B, largest first): ' + s.modules.map((m) => `${m.name} ${m.gzip}`).join(', ') + '.');
     }
+    if (s.shipped?.builds) parts.push(...shippedTable(s));
+    else if (s.shipped?.error) parts.push(`Minimal Vite app from the packed tarball: **error** ${s.shipped.error}`);
   }
+  if (results.pageload) parts.push(...pageLoadTable(results.pageload));
   if (results.router) {
     parts.push('### 6. Router: one message against 10,000 live subscriptions');
     parts.push(table(['router', 'dispatches/s (median)', 'spread', 'vs qlobber', 'matched handlers', 'add 10,000 ms'], results.router.map((r) => [r.router, fmt(r.opsPerSec.median), fmtSpread(r.opsPerSec), x(ratio(r.opsPerSec.median, results.router.find((q) => q.router.startsWith('qlobber') && q.topics === r.topics)?.opsPerSec.median)), r.matches, fmt(r.addAllMs, 1)])));
   }
   if (results.errors?.length) parts.push(`Errors: ${results.errors.map((e) => `${e.suite}: ${e.error}`).join('; ')}`);
   return parts.join('\n\n');
+}
+
+/** One value as it is; a baseline and a current value as "a → b (±x %)". */
+function beforeAfter(values, digits = 0) {
+  if (values.length < 2) return fmt(values[0], digits);
+  const [a, b] = values;
+  const pct = Number.isFinite(a) && Number.isFinite(b) && a ? ((b - a) / a) * 100 : NaN;
+  const change = Number.isNaN(pct) ? '' : pct === 0 ? ' (±0 %)' : ` (${pct > 0 ? '+' : '−'}${Math.abs(pct).toFixed(Math.abs(pct) < 10 ? 1 : 0)} %)`;
+  return `${fmt(a, digits)} → ${fmt(b, digits)}${change}`;
+}
+
+/** Size: what the minimal Vite app (from the packed tarball) loads, per package, one column value per build. */
+function shippedTable(s) {
+  const { builds, mqttOnly } = s.shipped;
+  const names = [...new Set(builds.flatMap((b) => b.packages.map((p) => p.name)))];
+  const pkg = (b, name) => b.packages.find((p) => p.name === name);
+  const cells = (pick) => ['raw', 'gzip', 'brotli'].map((k) => beforeAfter(builds.map((b) => pick(b)?.[k])));
+  const same = (texts) => [...new Set(texts)].join(' → ');
+  const rows = names.map((n) => [n === 'webmqtt' ? 'webmqtt (the SDK\'s own code)' : n, same(builds.map((b) => pkg(b, n)?.sources.join(', ') ?? '–')), ...cells((b) => pkg(b, n))]);
+  rows.push(['**whole app as served** (each loaded JS file compressed alone)', same(builds.map((b) => `${b.loaded.files} files`)), ...cells((b) => b.loaded)]);
+  rows.push(['all JS Vite emitted (with the request/messages chunks this app never loads)', same(builds.map((b) => `${b.emitted.files} files`)), ...cells((b) => b.emitted)]);
+  const single = (r) => [fmt(r.raw), fmt(r.gzip), fmt(r.brotli)];
+  rows.push(['for comparison: MQTT.js alone, the same app built the same way', `${mqttOnly.loaded.files} file(s)`, ...single(mqttOnly.loaded)]);
+  for (const r of s.others) rows.push([`for comparison: ${r.name}`, 'prebuilt file', ...single(r)]);
+  const heads = builds.length > 1 ? `, before → after: ${builds.map((b) => b.tree).join(' → ')}` : ` (${builds[0].tree})`;
+  return [
+    `#### What a minimal browser app ships, per package${heads}`,
+    `The minimal app (connect/subscribe/publish) built by Vite's JS API with no config from the packed tarball (\`npm pack\`, installed with npm outside the monorepo: ${same(builds.map((b) => b.installedWith))}): the JS it loads (the entry, its static imports, and what connect() imports), minified by Vite. The package rows come from a second build of the same app that puts each package (and the bundler's helpers) into chunks of its own; being separate chunks that import each other, they add up to a little more than the whole app (${builds.map((b) => fmt(b.packagesSum.gzip)).join(' → ')} B gz summed).`,
+    table(['package', 'ships as', 'min B', 'gzip -9 B', 'brotli B'], rows),
+  ];
+}
+
+/** Page load to `connected` under Slow 3G, per app; the current build against the baseline when there is one. */
+function pageLoadTable(p) {
+  const base = p.apps.find((a) => a.key === 'webmqtt@baseline');
+  const kbit = (bps) => fmt((bps * 8) / 1000);
+  const count = (s) => (s.min === s.max ? fmt(s.median) : `${fmt(s.median)} (${fmtSpread(s)})`);
+  const late = (a) => (a.waterfallRuns ? `**yes**, ${a.waterfallRuns}/${a.ok} runs: ${a.lateJs.map((l) => `${l.file.split('/').pop()} (${fmt(l.bytes)} B, starts at ${fmt(l.startTime)} ms)`).join(', ')}` : `no (0/${a.ok} runs)`);
+  const vsBase = (a) => {
+    if (!base || a.key !== 'webmqtt') return '';
+    const d = a.navToConnectedMs.median - base.navToConnectedMs.median;
+    return `${d >= 0 ? '+' : '−'}${fmt(Math.abs(d))} ms (${x(ratio(a.navToConnectedMs.median, base.navToConnectedMs.median))})`;
+  };
+  const rows = p.apps.map((a) => [a.label, fmt(a.navToConnectedMs.median), fmtSpread(a.navToConnectedMs), fmt(a.connectCalledMs.median), fmt(a.connectToConnectedMs.median), fmt(a.navToPublishedMs.median), count(a.jsRequests), count(a.jsBytes), count(a.allBytes), late(a), ...(base ? [vsBase(a)] : [])]);
+  const errors = p.apps.filter((a) => a.errors.length).map((a) => `${a.key}: ${a.errors.join('; ')}`);
+  return [
+    '### 7. Page load to `connected` on a slow network',
+    `The minimal app (connect, subscribe, QoS 1 publish) built by Vite from the packed tarball (as in the size table), and MQTT.js alone in the same kind of app, against ${p.broker}. Chromium driven by playwright-core; network emulated over CDP (\`Network.emulateNetworkConditions\`) with ${p.profile.name}: latency ${fmt(p.profile.latency)} ms, download ${fmt(p.profile.downloadThroughput)} B/s (${kbit(p.profile.downloadThroughput)} kbit/s), upload ${fmt(p.profile.uploadThroughput)} B/s (${kbit(p.profile.uploadThroughput)} kbit/s). ${p.served}. Times are ms from navigation start (performance.now() in the page): to connect() being called, to the client's \`connected\` state event (MQTT.js: its \`connect\` event), to the QoS 1 publish being acknowledged. Median of ${p.rounds} runs${p.rounds < p.runsPlanned ? ` (${p.runsPlanned} planned, time budget)` : ''}, spread min–max, apps interleaved. JS bytes: what the JS responses transferred (headers + compressed body, CDP encodedDataLength); all HTTP bytes add the HTML (the WebSocket is not counted). "JS requested after connect()": a JS request that started only once connect() had run, i.e. the load waterfall.`,
+    table(['app', 'navigation → connected ms', 'spread', 'connect() called at', 'connect() → connected', 'navigation → publish acked', 'JS requests', 'JS bytes transferred', 'all HTTP bytes', 'JS requested after connect()', ...(base ? ['connected vs baseline'] : [])], rows),
+    ...(errors.length ? [`Page-load errors: ${errors.join(' | ')}`] : []),
+  ];
 }

@@ -1,9 +1,13 @@
 // Case 5: bytes a user ships. Dist files as built; the SDK's own code (mqtt and eventemitter3
-// external) minified; a minimal and a full-feature app bundled by rollup with tree-shaking.
+// external) minified; a minimal and a full-feature app bundled by rollup with tree-shaking; and, per package, what
+// the minimal app built by Vite from the packed tarball loads (bench/lib/packed-app.mjs, shared with the pageload
+// suite), for the working tree and, with BENCH_BASELINE_REF, the baseline ref: "before → after".
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { compressedSizes, fileSizes, minify } from '../size/measure.mjs';
+import { compressedSizes, fileSizes, minify, withStaticImports } from '../size/measure.mjs';
 import { moduleBreakdown } from '../size/breakdown.mjs';
+import { currentTree, treesToMeasure } from '../lib/git-ref.mjs';
+import { viteApp } from '../lib/packed-app.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dist = `${root}packages/client/dist/`;
@@ -26,13 +30,7 @@ async function bundle(entry, { external, compress = true, initialOnly = false })
   const { output } = await build.generate({ format: 'es', inlineDynamicImports: !initialOnly });
   await build.close();
   const chunks = output.filter((c) => c.type === 'chunk');
-  const initial = new Set();
-  const visit = (name) => {
-    if (initial.has(name)) return;
-    initial.add(name);
-    chunks.find((c) => c.fileName === name)?.imports.forEach(visit);
-  };
-  visit(chunks.find((c) => c.isEntry).fileName);
+  const initial = withStaticImports(chunks, chunks.filter((c) => c.isEntry));
   // Each chunk minified on its own (they import each other, so their texts cannot be joined before), then gzipped together.
   const minified = await Promise.all(chunks.filter((c) => initial.has(c.fileName)).map((c) => minify(c.code, { compress })));
   return compressedSizes(minified.join('\n'));
@@ -58,5 +56,28 @@ export async function size(ctx) {
   ];
   const modules = (await moduleBreakdown()).rows;
   for (const r of [own, ...apps]) log(`  size ${r.name}: ${r.gzip} B gz, ${r.brotli} B br`);
-  return { dist: distRows, own, apps, others, modules };
+  let shipped;
+  try {
+    shipped = await shippedByViteApp(log);
+  } catch (error) {
+    shipped = { error: String(error?.message ?? error).slice(0, 500) };
+    log(`  size: Vite app from the tarball FAILED: ${shipped.error}`);
+  }
+  return { dist: distRows, own, apps, others, modules, shipped };
+}
+
+/**
+ * The minimal app as Vite builds it from the packed tarball, per package (MQTT.js is whatever the app bundles:
+ * mqtt/dist/mqtt.esm.js through the SDK's `import('mqtt')`, or the SDK's dist/mqtt-lean.mjs once its browser entry
+ * imports that), one build per tree (baseline first); and MQTT.js alone in the same kind of app.
+ */
+async function shippedByViteApp(log) {
+  const builds = [];
+  for (const tree of await treesToMeasure(log)) {
+    const b = await viteApp('webmqtt', tree, log);
+    builds.push({ tree: tree.label, commit: tree.commit, installedWith: b.installedWith, packages: b.packages, packagesSum: b.packagesSum, loaded: b.loaded, emitted: b.emitted, files: b.files });
+    log(`  size vite app (${tree.label}): ${b.packages.map((p) => `${p.name} ${p.gzip}`).join(', ')} B gz; loaded ${b.loaded.gzip} B gz in ${b.loaded.files} files`);
+  }
+  const mqttOnly = await viteApp('mqtt', currentTree, log);
+  return { builds, mqttOnly: { installedWith: mqttOnly.installedWith, loaded: mqttOnly.loaded, packages: mqttOnly.packages } };
 }
