@@ -1,7 +1,7 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { BatchingSocket } from './batching-socket';
 import { nextTurn } from './next-turn';
-import { schedulingClock, systemClock, type Clock } from './clock';
+import { systemClock, type Clock } from './clock';
 import { loadEngine, type EngineTransport } from './engine/mqtt-engine';
 
 /**
@@ -40,11 +40,13 @@ function browserTransport(options: IClientOptions): boolean {
 export function batchingSocketFactory(options: IClientOptions, clock: Clock): EngineTransport['createSocket'] {
   if (!browserTransport(options)) return undefined;
   const later = nextTurn(clock);
-  const scheduling = schedulingClock(clock);
   return (url, protocols) =>
     new BatchingSocket(new WebSocket(url, protocols), {
       maxMessageBytes: MAX_WS_MESSAGE_BYTES,
-      schedule: (fn) => scheduling.queueMicrotask(fn),
+      // Written data leaves at the end of the task, not at its first microtask: MQTT.js handles the packets of
+      // one WebSocket message one microtask each (nextTick), so a batch of PUBACKs releasing the next publishes
+      // would otherwise leave as one WebSocket message per PUBACK.
+      schedule: (fn) => void later(fn),
       deliverLater: (fn) => void later(fn),
     });
 }
