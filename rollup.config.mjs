@@ -47,7 +47,11 @@ export const STAND_INS = {
   'lru-cache': 'lru-cache.ts',
   bl: 'buffer-list.ts',
   'rfdc/default': 'deep-clone.ts',
-  'worker-timers': 'page-timers.ts',
+};
+/** MQTT.js's own modules that are replaced (by path below mqtt/build/lib/), with what they would require. */
+export const MODULE_STAND_INS = {
+  'is-browser.js': { file: 'browser-env.ts', requires: [] },
+  'get-timer.js': { file: 'keepalive-timers.ts', requires: ['worker-timers', './is-browser'] },
 };
 const PROCESS = fileURLToPath(new URL(`./${engineDir}/next-tick.ts`, import.meta.url));
 const MQTT_VERSION = '\0webmqtt:mqtt-version';
@@ -55,7 +59,13 @@ const standIns = () => ({
   name: 'webmqtt-stand-ins',
   async resolveId(source, importer) {
     if (source === MQTT_VERSION) return source;
+    if (source === 'mqtt-packet' && importer?.includes('/node_modules/mqtt/build/')) return this.resolve(`./${engineDir}/mqtt-packet-entry.cjs`, undefined);
     if (Object.hasOwn(STAND_INS, source) && importer?.includes('/node_modules/')) return this.resolve(`./${engineDir}/${STAND_INS[source]}`, undefined);
+    if (source.startsWith('.') && importer?.includes('/node_modules/mqtt/build/lib/')) {
+      const target = new URL(`${source}.js`, `file://${importer}`).pathname;
+      const replaced = Object.entries(MODULE_STAND_INS).find(([path]) => target.endsWith(`/mqtt/build/lib/${path}`));
+      if (replaced) return this.resolve(`./${engineDir}/${replaced[1].file}`, undefined);
+    }
     // shared.js: exports.MQTTJS_VERSION = require('../../package.json').version
     if (source === '../../package.json' && importer?.includes('/node_modules/mqtt/build/')) return MQTT_VERSION;
     return null;

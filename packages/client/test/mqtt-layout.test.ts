@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // The stand-in table the lean browser build resolves MQTT.js's dependencies with.
-import { STAND_INS } from '../../../rollup.config.mjs';
+import { MODULE_STAND_INS, STAND_INS } from '../../../rollup.config.mjs';
 
 /**
  * The lean browser build (rollup.config.mjs, src/engine/) bundles MQTT.js's own CommonJS modules from
@@ -29,23 +29,33 @@ function requires(file: string): string[] {
  * The modules the lean build bundles, walked from MQTT.js's client as rollup does: relative requires are
  * followed (within MQTT.js and mqtt-packet), bare ones are reported, except mqtt-packet, which is followed.
  */
-function walk(): { files: string[]; bare: string[] } {
+function walk(): { files: string[]; bare: string[]; replaced: Record<string, string[]> } {
   const files = new Set<string>();
   const bare = new Set<string>();
+  const replaced: Record<string, string[]> = {};
   const visit = (file: string): void => {
     if (files.has(file)) return;
     files.add(file);
+    const standIn = Object.keys(MODULE_STAND_INS).find((path) => file.endsWith(`/mqtt/build/lib/${path}`));
+    if (standIn) {
+      // Replaced by the build: what it requires is not bundled (recorded, so a change to it is seen).
+      replaced[standIn] = requires(file).sort();
+      return;
+    }
     for (const spec of requires(file)) {
       if (spec.startsWith('.')) {
         if (spec.endsWith('package.json')) continue;
         visit(createRequire(file).resolve(spec));
-      } else if (spec === 'mqtt-packet') visit(createRequire(file).resolve(spec));
+      } else if (spec === 'mqtt-packet') {
+        // The build bundles mqtt-packet's parser and writeToStream (src/engine/mqtt-packet-entry.cjs), not its entry.
+        for (const part of ['mqtt-packet/parser', 'mqtt-packet/writeToStream']) visit(createRequire(file).resolve(part));
+      }
       else bare.add(spec);
     }
   };
   visit(join(mqttDir, 'build/lib/client.js'));
   const rel = (f: string) => f.replace(/.*node_modules\//, '');
-  return { files: [...files].map(rel).sort(), bare: [...bare].sort() };
+  return { files: [...files].map(rel).sort(), bare: [...bare].sort(), replaced };
 }
 
 describe('the MQTT.js the lean browser build is made from', () => {
@@ -58,11 +68,14 @@ describe('the MQTT.js the lean browser build is made from', () => {
     expect(bare, AFTER_AN_UPDATE).toEqual(Object.keys(STAND_INS).sort());
   });
 
+  it('the modules the build replaces (is-browser, get-timer) require what their stand-ins were written against', () => {
+    const expected = Object.fromEntries(Object.entries(MODULE_STAND_INS).map(([path, { requires: r }]) => [path, [...r].sort()]));
+    expect(walk().replaced, AFTER_AN_UPDATE).toEqual(expected);
+  });
+
   it('is made of the same modules (a new or removed module means the build must be looked at again)', () => {
     expect(walk().files, AFTER_AN_UPDATE).toEqual([
       'mqtt-packet/constants.js',
-      'mqtt-packet/generate.js',
-      'mqtt-packet/mqtt.js',
       'mqtt-packet/numbers.js',
       'mqtt-packet/packet.js',
       'mqtt-packet/parser.js',
@@ -101,6 +114,8 @@ describe('the MQTT.js the lean browser build is made from', () => {
     expect(client.match(/readable_stream_1\.(\w+)/g), AFTER_AN_UPDATE).toEqual(['readable_stream_1.Writable']);
     expect(src('store.js').match(/readable_stream_1\.(\w+)/g), AFTER_AN_UPDATE).toEqual(['readable_stream_1.Readable']);
     expect(client.includes('outStore.read(1)'), AFTER_AN_UPDATE).toBe(true);
+    // mqtt-packet: MQTT.js uses its parser and writeToStream only (the build leaves generate() out).
+    expect([...new Set(client.match(/mqtt_packet_1\.default\.(\w+)/g))].sort(), AFTER_AN_UPDATE).toEqual(['mqtt_packet_1.default.parser', 'mqtt_packet_1.default.writeToStream']);
     // The `process` the build injects: MQTT.js reads process.nextTick only.
     expect(src('shared.js'), AFTER_AN_UPDATE).toMatch(/typeof process\?\.nextTick === 'function'/);
   });
