@@ -13,11 +13,8 @@ interface CaseResult {
   threwSync: boolean;
 }
 
-/**
- * Runs in the page: every case against `window.main.client` (or throwaway clients) and reports how it failed.
- * `only` restricts to some case names (the known-bug cases run one by one).
- */
-async function runMatrix({ brokerUrl, token, topic, only }: { brokerUrl: string; token: string; topic: string; only?: string[] }): Promise<CaseResult[]> {
+/** Runs in the page: every case against `window.main.client` (or throwaway clients) and reports how it failed. */
+async function runMatrix({ brokerUrl, token, topic }: { brokerUrl: string; token: string; topic: string }): Promise<CaseResult[]> {
   const w = window as any;
   const { createClient, isWebMqttError } = w.WebMqtt;
   const client = w.main.client;
@@ -187,7 +184,6 @@ async function runMatrix({ brokerUrl, token, topic, only }: { brokerUrl: string;
 
   const results: CaseResult[] = [];
   for (const [name, expected, run, sync = false] of cases) {
-    if (only && !only.includes(name)) continue;
     const result: CaseResult = { name, expected, expectSync: sync, code: undefined, isWebMqttError: false, threwSync: false };
     const record = (error: any): void => {
       result.code = error && typeof error.code === 'string' ? error.code : `not a WebMqttError: ${String(error && error.name)}: ${String(error && error.message).slice(0, 80)}`;
@@ -219,10 +215,6 @@ async function runMatrix({ brokerUrl, token, topic, only }: { brokerUrl: string;
   return results;
 }
 
-/** Known SDK bugs: each keeps its case and runs it alone under test.fail(). */
-// Fixed: optionError() no longer JSON.stringify()s bad values; messages() checks its options first.
-const KNOWN_BUGS: Record<string, string> = {};
-
 function mismatches(results: CaseResult[]): CaseResult[] {
   return results.filter((r) => r.code !== r.expected || !r.isWebMqttError || r.threwSync !== r.expectSync);
 }
@@ -252,10 +244,9 @@ test('the bad-input matrix: every case fails with its documented code, and the c
   expect(await esmPage.evaluate(() => (window as any).main.client.queued.size)).toBe(20);
 
   const started = Date.now();
-  const all = await esmPage.evaluate(runMatrix, { brokerUrl, token, topic: topicPrefix });
-  const results = all.filter((r) => !(r.name in KNOWN_BUGS));
-  test.info().annotations.push({ type: 'bad-input cases', description: `${all.length} run (${results.length} in the matrix, ${all.length - results.length} known bugs run separately) in ${Date.now() - started} ms` });
-  console.log(`[bad-input] ${all.length} cases, ${mismatches(results).length} mismatches outside known bugs`);
+  const results = await esmPage.evaluate(runMatrix, { brokerUrl, token, topic: topicPrefix });
+  test.info().annotations.push({ type: 'bad-input cases', description: `${results.length} run in ${Date.now() - started} ms` });
+  console.log(`[bad-input] ${results.length} cases, ${mismatches(results).length} mismatches`);
   expect(results.length).toBeGreaterThanOrEqual(50);
   expect(mismatches(results)).toEqual([]);
 
@@ -279,22 +270,3 @@ test('the bad-input matrix: every case fails with its documented code, and the c
   // Rejected calls are reported through their promise, not also as 'error' events.
   expect(after.errors).toEqual([]);
 });
-
-for (const [name, symptom] of Object.entries(KNOWN_BUGS)) {
-  test(`bad input "${name}" fails with its documented code (known bug: ${symptom})`, async ({ esmPage, broker, token, topicPrefix }) => {
-    test.fail(); // see KNOWN_BUGS: each entry carries its "// BUG:" line
-    await setUp(esmPage, broker.urls.ws, token, topicPrefix);
-    const results = await esmPage.evaluate(runMatrix, { brokerUrl: broker.urls.ws, token, topic: topicPrefix, only: [name] });
-    expect(results).toHaveLength(1);
-    expect(mismatches(results)).toEqual([]);
-    // And the client still works.
-    const echo = await esmPage.evaluate(async ({ topic }) => {
-      const w = window as any;
-      await w.main.client.publish(`${topic}/echo`, 'still here', { qos: 1 });
-      const deadline = Date.now() + 5_000;
-      while (w.echo.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      return w.echo;
-    }, { topic: topicPrefix });
-    expect(echo).toEqual(['still here']);
-  });
-}

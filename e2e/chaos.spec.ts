@@ -28,6 +28,12 @@ const SOURCE_IN_FLIGHT = 20;
 const DEBUG = process.env['CHAOS_DEBUG'] === '1';
 const BASE_SEED = process.env['CHAOS_SEED'] !== undefined ? Number(process.env['CHAOS_SEED']) : Math.floor(Math.random() * 2 ** 31);
 
+/** The command that replays a case's faults: its seed derives from CHAOS_SEED; the other knobs this run was given go along. */
+function replayCommand(target: string, qos: number): string {
+  const knobs = ['CHAOS_FULL', 'CHAOS_COUNT', 'CHAOS_STALLS'].flatMap((name) => (process.env[name] === undefined ? [] : [`${name}=${process.env[name]}`]));
+  return `${[`CHAOS_SEED=${BASE_SEED}`, ...knobs].join(' ')} npx playwright test e2e/chaos.spec.ts --project=aedes -g "${target}, QoS ${qos},"`;
+}
+
 /** Keepalive 2 s: MQTT.js declares a silent link dead after 1.5 x keepalive, so a stall is noticed within ~3 s. */
 const CLIENT_OPTIONS = {
   protocolVersion: 4,
@@ -119,8 +125,12 @@ for (const { target, qos } of CASES) {
     test.fail(target === 'aedes' && qos === 2, 'aedes loses / duplicates QoS 2 messages across reconnects (reproduced without the SDK)');
     test.setTimeout(FULL ? 600_000 : 200_000);
     const seed = (BASE_SEED + qos + (target === 'mosquitto' ? 10 : 0)) >>> 0;
-    console.log(`[chaos] ${target} QoS ${qos}: seed ${seed} (replay with CHAOS_SEED=${BASE_SEED})`);
+    // The seed is random per run: every way this test can fail must say it. Each assertion carries `replay` as its
+    // message; a text attachment is printed under every failure, a timeout or an error thrown on the way included.
+    const replay = `chaos seed ${seed}; replay: ${replayCommand(target, qos)}`;
+    console.log(`[chaos] ${target} QoS ${qos}: ${replay}`);
     testInfo.annotations.push({ type: 'chaos seed', description: `${seed} (CHAOS_SEED=${BASE_SEED})` });
+    await testInfo.attach('chaos replay', { body: replay, contentType: 'text/plain' });
 
     let broker: ChaosBroker | undefined;
     let proxy: ChaosProxy | undefined;
@@ -272,7 +282,7 @@ for (const { target, qos } of CASES) {
           errors: w.chaos.record.errors.map((e: any) => e.code).slice(0, 20),
         };
       }, COUNT);
-      await expect.poll(async () => (await readCounts()).upIssued, { timeout: 60_000 }).toBe(COUNT);
+      await expect.poll(async () => (await readCounts()).upIssued, { timeout: 60_000, message: `every publish() issued (${replay})` }).toBe(COUNT);
 
       // The network recovers: no new faults, so the tail can complete (a stall in progress still has to be noticed).
       proxy.calm();
@@ -330,22 +340,22 @@ for (const { target, qos } of CASES) {
       );
 
       // The faults really happened, and the client really went through them.
-      expect(proxy.stats.cuts + proxy.stats.stalls).toBeGreaterThan(0);
-      expect(counts.connects).toBeGreaterThan(1);
+      expect(proxy.stats.cuts + proxy.stats.stalls, replay).toBeGreaterThan(0);
+      expect(counts.connects, replay).toBeGreaterThan(1);
       // Browser -> broker: every publish() settled 'ok', every message reached the broker's subscriber.
-      expect(report.up.outcomes).toEqual({ ok: COUNT });
-      expect(report.up.missing).toEqual([]);
-      expect(report.up.unique).toBe(COUNT);
+      expect(report.up.outcomes, replay).toEqual({ ok: COUNT });
+      expect(report.up.missing, replay).toEqual([]);
+      expect(report.up.unique, replay).toBe(COUNT);
       // Broker -> browser: every message arrived; a QoS 1 duplicate is a redelivery after a reconnect, never on the same connection.
-      expect(downErrors).toEqual([]);
-      expect(report.down.missing).toEqual([]);
-      expect(report.down.unique).toBe(COUNT);
+      expect(downErrors, replay).toEqual([]);
+      expect(report.down.missing, replay).toEqual([]);
+      expect(report.down.unique, replay).toBe(COUNT);
       if (qos === 2) {
         // A QoS 2 duplicate is never allowed (a QoS 1 one is: MQTT 3.1.1 4.3.2 lets the receiver see a PUBLISH twice).
-        expect(report.down.sameConnectionDuplicates).toBe(0);
+        expect(report.down.sameConnectionDuplicates, replay).toBe(0);
         // Exactly once.
-        expect(report.up.duplicates).toBe(0);
-        expect(report.down.duplicates).toBe(0);
+        expect(report.up.duplicates, replay).toBe(0);
+        expect(report.down.duplicates, replay).toBe(0);
       }
     } finally {
       await esmPage.evaluate(() => (window as any).chaos?.client.close()).catch(() => {});

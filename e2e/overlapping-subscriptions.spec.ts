@@ -13,12 +13,20 @@ async function overlap(page: import('@playwright/test').Page, options: { url: st
       counts.events++;
       ids = ids.concat(m.properties?.subscriptionIdentifier ?? []);
     });
-    await client.subscribe(`${prefix}/a/+/c`, () => counts.plus++, { qos });
-    await client.subscribe(`${prefix}/a/#`, () => counts.hash++, { qos });
+    // The sentinel, published last, matches both filters: every copy of the messages before it arrives before it.
+    const sentinel = { plus: false, hash: false };
+    const count = (which: 'plus' | 'hash') => (m: any) => {
+      if (m.text() === 'sentinel') sentinel[which] = true;
+      else counts[which]++;
+    };
+    await client.subscribe(`${prefix}/a/+/c`, count('plus'), { qos });
+    await client.subscribe(`${prefix}/a/#`, count('hash'), { qos });
     for (let i = 0; i < 5; i++) await client.publish(`${prefix}/a/b/c`, `m${i}`, { qos });
     // Also one that only a/# matches.
     await client.publish(`${prefix}/a/b`, 'only-hash', { qos });
-    await new Promise((r) => setTimeout(r, 700));
+    await client.publish(`${prefix}/a/b/c`, 'sentinel', { qos });
+    // Bounded by the test's timeout.
+    while (!sentinel.plus || !sentinel.hash) await new Promise((r) => setTimeout(r, 10));
     await client.close();
     return { counts, protocolVersion: client.protocolVersion, subscriptionIdentifiers: [...new Set(ids)].length };
   }, options);

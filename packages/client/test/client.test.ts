@@ -96,7 +96,7 @@ describe('close()', () => {
     expect(h.clock.pendingTimers).toBe(0);
   });
 
-  // BUG: resolveToken's providerTimeoutMs timer is not cancelled when the client closes during a hanging provider.
+  // The providerTimeoutMs timer of a provider still running must be cancelled by close().
   it('leaves no timer behind when closed while the token provider is still running', async () => {
     const h = harness({ auth: { token: () => new Promise<string>(() => {}) } });
     void h.client.connect().catch(() => {});
@@ -324,7 +324,7 @@ describe('packet event', () => {
     expect(JSON.stringify(h.packets)).not.toContain(jwt);
   });
 
-  // BUG: redactPacket only redacts a username that looks like a JWT; an opaque token sent with placement 'username' leaks.
+  // Not only JWT-shaped usernames: any token sent with placement 'username' is redacted.
   it('redacts an opaque token placed in the username', async () => {
     const h = harness({ auth: { token: 'sk_live_opaque_secret', placement: 'username' }, tracePackets: true });
     await h.connectNow();
@@ -380,7 +380,7 @@ describe('request / respond (MQTT 5)', () => {
     expect(reply.error?.code).toBe(ErrorCode.ABORTED);
   });
 
-  // BUG: requests.ts uses the global setTimeout/clearTimeout instead of the injected clock.
+  // requests.ts times out on the injected clock, not the global setTimeout (this test ticks only the fake clock).
   it('times out with REQUEST_TIMEOUT on the injected clock', async () => {
     const h = harness();
     await h.connectNow();

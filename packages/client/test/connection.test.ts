@@ -547,7 +547,7 @@ describe('connection: token auth', () => {
     expect(held.state).toBe('resolved');
   });
 
-  // BUG: a token living shorter than refreshBeforeExpiryMs gives refreshDelay 0 after every CONNACK: a reconnect storm.
+  // A token living shorter than refreshBeforeExpiryMs must not make the refresh delay 0 after every CONNACK (a reconnect storm).
   it('does not reconnect right after every CONNACK when tokens live shorter than refreshBeforeExpiryMs', async () => {
     const h = harness({ auth: { token: () => ({ token: 't', expiresAt: h.clock.now() + 30_000 }), refreshBeforeExpiryMs: 60_000 } });
     await h.connectNow();
@@ -775,7 +775,7 @@ describe('connection: browser signals', () => {
     expect(h.signals.listenCalls).toBe(0);
   });
 
-  // BUG: connect() checks signals.isOnline() even with browserEvents false, and no listener will ever bring it back.
+  // With browserEvents false nothing listens for `online`, so connect() must not wait for it either.
   it('ignores the browser online flag with browserEvents false', async () => {
     const h = harness({ browserEvents: false });
     h.signals.online = false;

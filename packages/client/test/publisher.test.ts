@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, WebMqttError } from '../src/errors';
+import { MAX_IN_FLIGHT } from '../src/connection';
 import { Publisher, type PendingPublish } from '../src/publisher';
 import type { QueueChange } from '../src/events';
 import { FakeMqtt, ManualClock, flush } from './support/fake-mqtt';
@@ -88,8 +89,7 @@ describe('offline queue', () => {
     expect(during.map((p) => p.state)).toEqual(['resolved', 'resolved']);
   });
 
-  // BUG (working tree, publisher.ts pump()): a QoS 1/2 message is sent before the QoS 0 batch queued ahead of it,
-  // because `this.send(next)` runs before the pending batch is flushed.
+  // pump() batches plain QoS 0 messages: the run gathered so far must go out before a QoS 1/2 message behind it.
   it('keeps publish order across QoS levels when a backlog is flushed', async () => {
     const h = harness();
     void h.client.publish('a/b', 'q0-first', { qos: 0 });
@@ -138,7 +138,7 @@ describe('offline queue', () => {
     expect(h.queueEvents).toEqual([]);
   });
 
-  // Was a bug (fixed): STATE_TABLE says `failed` rejects publishes (queuesPublishes: false); client.publish() queues them and they hang.
+  // STATE_TABLE says `failed` does not queue publishes (queuesPublishes: false): one made then must not hang in the queue.
   it('rejects a publish made after the client failed', async () => {
     const h = harness({ reconnect: false });
     await h.connectNow();
@@ -183,12 +183,26 @@ describe('flow control: Receive Maximum', () => {
     expect(sent(h)).toEqual(['q1-a', 'q1-b', 'q0']);
   });
 
-  it('uses 65535 without a Receive Maximum', async () => {
-    const h = harness();
-    await h.connectNow();
-    for (let i = 0; i < 100; i++) void h.client.publish('a', String(i), { qos: 1 });
+  // With no Receive Maximum the protocol's limit is 65,535, but the client caps the window at MAX_IN_FLIGHT (see
+  // connection.ts): more publishes than the cap tell the two apart.
+  it.each([
+    ['MQTT 5, no Receive Maximum in the CONNACK', 5, undefined],
+    ['MQTT 5, a Receive Maximum above the cap', 5, { receiveMaximum: 65_535 }],
+    ['MQTT 3.1.1 (no Receive Maximum at all)', 4, undefined],
+  ] as const)(`has at most MAX_IN_FLIGHT (${MAX_IN_FLIGHT}) QoS 1 publishes in flight: %s`, async (_, protocolVersion, properties) => {
+    const h = harness({ protocolVersion });
+    await h.connectNow(properties ? { properties } : {});
+    const extra = 20;
+    for (let i = 0; i < MAX_IN_FLIGHT + extra; i++) void h.client.publish('a', String(i), { qos: 1 });
     await flush();
-    expect(h.fake.unacked).toHaveLength(100);
+    expect(h.fake.unacked).toHaveLength(MAX_IN_FLIGHT);
+    expect(h.client.queued.size).toBe(extra);
+    // Each PUBACK lets the next one go, in order.
+    h.fake.ack(h.fake.unacked[0]!.messageId!);
+    await flush();
+    expect(h.fake.unacked).toHaveLength(MAX_IN_FLIGHT);
+    expect(h.client.queued.size).toBe(extra - 1);
+    expect(sent(h).at(-1)).toBe(String(MAX_IN_FLIGHT));
   });
 });
 
@@ -217,8 +231,8 @@ describe('every publish settles', () => {
 });
 
 describe('QoS 0 write failures', () => {
-  // Was a bug (fixed): on a QoS 0 callback error the publisher requeues at the head and pumps at once while still `open`,
-  // so the message is re-sent into the dying socket (here: lost) instead of waiting for the next CONNACK.
+  // A QoS 0 write that fails with the socket goes back to the head of the line and waits for the next CONNACK,
+  // rather than being re-sent at once into the dying socket (and lost).
   it('puts a QoS 0 message whose write failed with the socket back at the head and sends it after reconnect', async () => {
     const h = harness();
     await h.connectNow();
@@ -241,9 +255,8 @@ describe('QoS 0 write failures', () => {
     expect([first.state, second.state]).toEqual(['resolved', 'resolved']);
   });
 
-  // Was a bug (fixed): a QoS 0 publish MQTT.js refuses synchronously (topic alias out of range) is requeued at the head instead of
-  // rejected: committed publisher.ts re-sends it in an endless synchronous loop; the working-tree batching version
-  // leaves it in the line, re-sent and re-refused on every later pump, never settling.
+  // A QoS 0 publish MQTT.js would refuse at once (topic alias out of range) is rejected: requeued, it would be re-sent
+  // and re-refused on every pump and never settle.
   it('rejects a QoS 0 publish that MQTT.js refuses at once instead of retrying it in a loop', async () => {
     const h = harness();
     await h.connectNow();
@@ -257,8 +270,8 @@ describe('QoS 0 write failures', () => {
 });
 
 describe('QoS 0 writes that never complete', () => {
-  // Was a bug (fixed): MQTT.js calls a QoS 0 callback only after `drain` when the socket buffer is full; if the socket dies first
-  // it never calls back, and the publisher keeps the message in `writing` forever (not requeued, not rejected).
+  // MQTT.js calls a QoS 0 callback only after `drain` when the socket buffer is full, and never when the socket dies
+  // first: pause() must requeue such a message rather than keep it in `writing` for ever.
   it('settles a QoS 0 publish whose write was still waiting for drain when the socket died', async () => {
     const h = harness();
     await h.connectNow();
@@ -274,8 +287,8 @@ describe('QoS 0 writes that never complete', () => {
     expect(pub.state).not.toBe('pending');
   });
 
-  // Was a bug (fixed): in a QoS 0 run only the last publish has a callback, so MQTT.js refusing an earlier one (topic alias out of
-  // range) goes unnoticed and that publish resolves as written.
+  // In a QoS 0 run only the last publish has a callback: a publish with properties (which MQTT.js may refuse, e.g. a topic
+  // alias out of range) must not ride in a run and resolve as written.
   it('does not resolve a QoS 0 publish MQTT.js refused when it was not the last of its run', async () => {
     const h = harness();
     const refused = track(h.client.publish('a/b', 'alias', { properties: { topicAlias: 1 } }));
