@@ -43,7 +43,7 @@ class FakeSocket implements WebSocketLike {
 }
 
 const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
-const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
+const bytes = (...values: number[]): Uint8Array<ArrayBuffer> => new Uint8Array(values);
 
 describe('BatchingSocket: what leaves', () => {
   it('joins the small writes of one task into one WebSocket message, in order', async () => {

@@ -41,7 +41,7 @@ export function harness(overrides: Partial<ClientOptions> & { tracePackets?: boo
     mqttFactory: made.factory,
     browserSignals: signals,
     ...rest,
-    reconnect: rest.reconnect === false ? false : { jitter: 'none', ...(rest.reconnect ?? {}) },
+    reconnect: rest.reconnect === false ? false : { jitter: 'none', ...(rest.reconnect === true ? {} : rest.reconnect) },
   };
   const client = createClient(options);
   const states: StateChange[] = [];
