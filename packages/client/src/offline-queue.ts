@@ -1,8 +1,28 @@
 /**
- * What happens when a publish does not fit in a full queue:
- * - `'drop-oldest'`: evict the oldest queued publishes to make room (freshest data wins);
- * - `'drop-newest'`: refuse the new publish and keep what is queued;
- * - `'reject'`: refuse the new publish (the client rejects it with `QUEUE_FULL`).
+ * What happens when a publish does not fit in the offline queue (by `maxMessages` or `maxBytes`).
+ * Whatever the policy, every publish that is not delivered because of it rejects with `QUEUE_FULL`
+ * and is counted in the `queue` event's `dropped`; the policies differ in *which* publishes those are:
+ * - `'drop-oldest'` (default): the new publish is queued and the oldest queued ones are evicted until
+ *   it fits. The queue always holds the latest publishes: freshest data wins (telemetry, live values).
+ * - `'drop-newest'`: what is queued stays; each publish that does not fit is dropped on its own, and a
+ *   later one that fits is still queued (a small message after a big one). The queue fills as far as
+ *   it can with the earliest data; what it delivers may have gaps.
+ * - `'reject'`: back-pressure without gaps. From the first publish that does not fit, every publish is
+ *   refused, even one that would fit, until the queue has emptied (it is flushed on the next
+ *   connection). What is queued is an unbroken run of `publish()` calls and the refused ones are all
+ *   the calls after it, so publishing those again once connected keeps the broker's view in publish
+ *   order (commands, event logs).
+ *
+ * A publish heavier than `maxBytes` on its own is refused whatever the policy, and does not start
+ * `'reject'`'s refusal: no queue could ever hold it, so it says nothing about this queue being full.
+ *
+ * @example
+ * ```ts
+ * const client = createClient({ url, offlineQueue: { maxMessages: 100, overflow: 'reject' } });
+ * client.publish('orders/new', order, { qos: 1 }).catch((e) => {
+ *   if (isWebMqttError(e) && e.code === ErrorCode.QUEUE_FULL) retryWhenConnected(order);
+ * });
+ * ```
  */
 export type OverflowPolicy = 'drop-oldest' | 'drop-newest' | 'reject';
 
@@ -19,7 +39,7 @@ export interface QueueLimits {
 export interface PushResult<T> {
   /** The new item is in the queue. */
   accepted: boolean;
-  /** Items that left because of this push: evicted old ones, or the new item itself if refused. */
+  /** Items that left because of this push, oldest first: evicted old ones, or the new item itself if refused. */
   dropped: T[];
 }
 
@@ -47,6 +67,8 @@ export class OfflineQueue<T> {
   #sizes: number[] = [];
   #head = 0;
   #bytes = 0;
+  /** `'reject'` only: a push did not fit, and the queue has not been empty since. */
+  #refusing = false;
 
   constructor(limits: QueueLimits) {
     this.#limits = { ...limits };
@@ -69,8 +91,9 @@ export class OfflineQueue<T> {
 
   /**
    * Appends `item`, which weighs `bytes`, applying the overflow policy when it
-   * does not fit. An item heavier than `maxBytes` on its own is never accepted,
-   * whatever the policy, since evicting everything still would not make room.
+   * does not fit (see {@link OverflowPolicy}). An item heavier than `maxBytes`
+   * on its own is never accepted, whatever the policy, since evicting
+   * everything still would not make room.
    *
    * @throws RangeError if `bytes` is negative or not finite (a bug in the caller).
    */
@@ -79,8 +102,12 @@ export class OfflineQueue<T> {
     const { maxMessages, maxBytes, overflow } = this.#limits;
     if (bytes > maxBytes || maxMessages < 1) return { accepted: false, dropped: [item] };
     const dropped: T[] = [];
-    if (!this.#fits(bytes)) {
-      if (overflow !== 'drop-oldest') return { accepted: false, dropped: [item] };
+    if (this.#refusing || !this.#fits(bytes)) {
+      if (overflow !== 'drop-oldest') {
+        // 'reject' goes on refusing until the queue empties, so nothing is queued behind a refused publish.
+        this.#refusing = overflow === 'reject';
+        return { accepted: false, dropped: [item] };
+      }
       while (!this.#fits(bytes)) dropped.push(this.shift() as T);
     }
     this.#items.push(item);
@@ -131,6 +158,7 @@ export class OfflineQueue<T> {
     this.#bytes -= this.#sizes[index]!;
     this.#items.splice(index, 1);
     this.#sizes.splice(index, 1);
+    this.#compact();
     return true;
   }
 
@@ -141,6 +169,7 @@ export class OfflineQueue<T> {
     this.#sizes = [];
     this.#head = 0;
     this.#bytes = 0;
+    this.#refusing = false;
     return items;
   }
 
@@ -153,6 +182,8 @@ export class OfflineQueue<T> {
       this.#items = [];
       this.#sizes = [];
       this.#head = 0;
+      // Emptied: what 'reject' refused can no longer land behind anything still queued.
+      this.#refusing = false;
     } else if (this.#head >= COMPACT_AFTER && this.#head * 2 >= this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#sizes = this.#sizes.slice(this.#head);

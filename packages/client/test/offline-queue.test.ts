@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { OfflineQueue, type OverflowPolicy, type QueueLimits } from '../src/offline-queue';
 
@@ -143,11 +144,75 @@ describe('OfflineQueue overflow', () => {
     expect(queue.drain()).toEqual(['a', 'b', 'c']);
   });
 
-  it.each<OverflowPolicy>(['drop-newest', 'reject'])('%s: refuses an item that would exceed maxBytes', (overflow) => {
-    const queue = new OfflineQueue<string>(limits({ maxMessages: 10, maxBytes: 100, overflow }));
+  it('drop-newest: drops only what does not fit; a later item that fits by bytes is still queued', () => {
+    const queue = new OfflineQueue<string>(limits({ maxMessages: 10, maxBytes: 100, overflow: 'drop-newest' }));
     queue.push('a', 90);
     expect(queue.push('b', 11)).toEqual({ accepted: false, dropped: ['b'] });
     expect(queue.push('c', 10)).toEqual({ accepted: true, dropped: [] });
+    expect(queue.drain()).toEqual(['a', 'c']);
+  });
+
+  it('reject: from the first refusal on, refuses even an item that would fit, so what is queued has no gap', () => {
+    const queue = new OfflineQueue<string>(limits({ maxMessages: 10, maxBytes: 100, overflow: 'reject' }));
+    queue.push('a', 90);
+    expect(queue.push('b', 11)).toEqual({ accepted: false, dropped: ['b'] });
+    expect(queue.push('c', 10)).toEqual({ accepted: false, dropped: ['c'] });
+    expect(queue.push('d', 0)).toEqual({ accepted: false, dropped: ['d'] });
+    expect([queue.size, queue.bytes]).toEqual([1, 90]);
+    expect(queue.drain()).toEqual(['a']);
+  });
+
+  it('reject: accepts again once the queue has been drained (the flush on reconnect)', () => {
+    const queue = new OfflineQueue<string>(limits({ maxMessages: 1, overflow: 'reject' }));
+    queue.push('a', 1);
+    expect(queue.push('b', 1).accepted).toBe(false);
+    queue.drain();
+    expect(queue.push('c', 1)).toEqual({ accepted: true, dropped: [] });
+    expect(queue.push('d', 1).accepted).toBe(false);
+  });
+
+  it.each([
+    ['shift()', (queue: OfflineQueue<string>) => queue.shift()],
+    ['remove()', (queue: OfflineQueue<string>) => queue.remove('a')],
+  ])('reject: accepts again once the queue has emptied through %s', (_name, empty) => {
+    const queue = new OfflineQueue<string>(limits({ maxMessages: 10, maxBytes: 10, overflow: 'reject' }));
+    queue.push('a', 8);
+    expect(queue.push('b', 8).accepted).toBe(false);
+    expect(queue.push('c', 1).accepted).toBe(false);
+    empty(queue);
+    expect(queue.size).toBe(0);
+    expect(queue.push('d', 8)).toEqual({ accepted: true, dropped: [] });
+    expect(queue.push('e', 1)).toEqual({ accepted: true, dropped: [] });
+  });
+
+  it('reject: keeps refusing while anything queued before the refusal is still there', () => {
+    const queue = new OfflineQueue<string>(limits({ maxMessages: 2, overflow: 'reject' }));
+    queue.push('a', 1);
+    queue.push('b', 1);
+    expect(queue.push('c', 1).accepted).toBe(false);
+    queue.shift(); // room again, but 'b' is still ahead of where 'c' would have gone
+    expect(queue.push('d', 1).accepted).toBe(false);
+    expect(queue.drain()).toEqual(['b']);
+  });
+
+  it('reject: an item larger than maxBytes is refused on its own and does not start refusing', () => {
+    const queue = new OfflineQueue<string>(limits({ maxMessages: 10, maxBytes: 100, overflow: 'reject' }));
+    queue.push('a', 10);
+    expect(queue.push('huge', 101)).toEqual({ accepted: false, dropped: ['huge'] });
+    expect(queue.push('b', 10)).toEqual({ accepted: true, dropped: [] });
+  });
+
+  it('one sequence of pushes, three outcomes: drop-oldest keeps the latest, drop-newest fills the gaps, reject keeps an unbroken prefix', () => {
+    // The sequence e2e/offline-queue.spec.ts publishes against real brokers: 3 messages, 800 bytes at most.
+    const pushes: Array<[string, number]> = [['a', 200], ['b', 200], ['big', 500], ['c', 200], ['d', 100], ['e', 600]];
+    const run = (overflow: OverflowPolicy) => {
+      const queue = new OfflineQueue<string>({ maxMessages: 3, maxBytes: 800, overflow });
+      const dropped = pushes.map(([item, bytes]) => queue.push(item, bytes).dropped);
+      return { kept: queue.drain(), dropped };
+    };
+    expect(run('drop-oldest')).toEqual({ kept: ['d', 'e'], dropped: [[], [], ['a'], ['b'], [], ['big', 'c']] });
+    expect(run('drop-newest')).toEqual({ kept: ['a', 'b', 'c'], dropped: [[], [], ['big'], [], ['d'], ['e']] });
+    expect(run('reject')).toEqual({ kept: ['a', 'b'], dropped: [[], [], ['big'], ['c'], ['d'], ['e']] });
   });
 
   it.each<OverflowPolicy>(['drop-oldest', 'drop-newest', 'reject'])(
@@ -175,6 +240,78 @@ describe('OfflineQueue overflow', () => {
   it('reports an empty dropped list when the item simply fits', () => {
     const queue = new OfflineQueue<string>(limits());
     expect(queue.push('a', 1)).toEqual({ accepted: true, dropped: [] });
+  });
+});
+
+// Seeded runs: FC_SEED=<seed printed by a failure> replays it.
+const seed = process.env['FC_SEED'] !== undefined ? Number(process.env['FC_SEED']) : undefined;
+
+type Op = { kind: 'push'; bytes: number } | { kind: 'shift' } | { kind: 'drain' };
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 8, arbitrary: fc.integer({ min: 0, max: 60 }).map((bytes) => ({ kind: 'push' as const, bytes })) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'shift' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'drain' as const }) },
+);
+const limitsArb = fc.record({
+  maxMessages: fc.integer({ min: 1, max: 6 }),
+  maxBytes: fc.integer({ min: 1, max: 50 }),
+  overflow: fc.constantFrom<OverflowPolicy>('drop-oldest', 'drop-newest', 'reject'),
+});
+
+describe('OfflineQueue overflow under generated push / shift / drain sequences', () => {
+  // The policies written out as a reference model over plain arrays, checked push by push.
+  it('each policy drops exactly what it documents, never loses or duplicates an item, and stays within its limits', () => {
+    fc.assert(
+      fc.property(limitsArb, fc.array(opArb, { maxLength: 60 }), (given, ops) => {
+        const queue = new OfflineQueue<number>(given);
+        const { maxMessages, maxBytes, overflow } = given;
+        let model: Array<{ id: number; bytes: number }> = [];
+        let refusedSinceEmpty = false;
+        /** Ids that left the queue (shifted, drained, evicted) or never entered it (refused). */
+        const out: number[] = [];
+        const weight = (items: typeof model): number => items.reduce((sum, item) => sum + item.bytes, 0);
+        const fits = (items: typeof model, bytes: number): boolean => items.length < maxMessages && weight(items) + bytes <= maxBytes;
+        ops.forEach((op, id) => {
+          if (op.kind === 'shift') {
+            const item = queue.shift();
+            expect(item).toBe(model[0]?.id);
+            if (item !== undefined) out.push(item);
+            model = model.slice(1);
+          } else if (op.kind === 'drain') {
+            const items = queue.drain();
+            expect(items).toEqual(model.map((item) => item.id));
+            out.push(...items);
+            model = [];
+          } else {
+            const { accepted, dropped } = queue.push(id, op.bytes);
+            out.push(...dropped);
+            if (op.bytes > maxBytes) {
+              expect({ accepted, dropped }).toEqual({ accepted: false, dropped: [id] });
+            } else if (overflow === 'drop-oldest') {
+              // The fewest oldest items that make room, then the new one.
+              let evict = 0;
+              while (!fits(model.slice(evict), op.bytes)) evict++;
+              expect({ accepted, dropped }).toEqual({ accepted: true, dropped: model.slice(0, evict).map((item) => item.id) });
+              model = [...model.slice(evict), { id, bytes: op.bytes }];
+            } else {
+              const refuse = !fits(model, op.bytes) || (overflow === 'reject' && refusedSinceEmpty);
+              expect({ accepted, dropped }).toEqual(refuse ? { accepted: false, dropped: [id] } : { accepted: true, dropped: [] });
+              if (!refuse) model.push({ id, bytes: op.bytes });
+              else if (overflow === 'reject') refusedSinceEmpty = true;
+            }
+          }
+          if (model.length === 0) refusedSinceEmpty = false;
+          expect([queue.size, queue.bytes]).toEqual([model.length, weight(model)]);
+          expect(queue.size).toBeLessThanOrEqual(maxMessages);
+          expect(queue.bytes).toBeLessThanOrEqual(maxBytes);
+          expect(queue.peek()).toBe(model[0]?.id);
+        });
+        // Every push is accounted for exactly once: out of the queue one way or another, or still in it.
+        const pushes = ops.flatMap((op, id) => (op.kind === 'push' ? [id] : []));
+        expect([...out, ...queue.drain()].sort((x, y) => x - y)).toEqual(pushes);
+      }),
+      { numRuns: 300, ...(seed === undefined ? {} : { seed }) },
+    );
   });
 });
 
