@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the dev broker plus the demo page, with a dev token to paste anywhere.
 import { parseArgs } from 'node:util';
+import { MIN_SECRET_BYTES } from '@webmqtt/broker';
 import { startDemo } from './start-demo.mjs';
 
 // Each port: its startDemo option, its flag and its environment variable (named in error messages).
@@ -16,7 +17,9 @@ const HELP = `Usage: npm start -- [options]
   --ws-port <n>    broker WebSocket port   (env WEBMQTT_WS_PORT, default 8084)
   --wss-port <n>   broker WSS port         (env WEBMQTT_WSS_PORT, default 8085)
   --host <addr>    interface to listen on  (default 127.0.0.1)
-  WEBMQTT_JWT_SECRET   HS256 secret for tokens (default: random per start)`;
+  WEBMQTT_JWT_SECRET       HS256 secret for tokens, at least 32 bytes (default: random per start)
+  WEBMQTT_ALLOWED_ORIGINS  comma-separated origins of other pages that may use the broker, e.g.
+                           http://192.168.1.5:5173 (the demo page and localhost pages always may)`;
 
 function fail(message) {
   console.error(message);
@@ -56,7 +59,8 @@ function readOptions() {
     }
     ports[field] = port;
   }
-  return { ...ports, host: values.host ?? '127.0.0.1', jwtSecret: process.env.WEBMQTT_JWT_SECRET || undefined };
+  const allowedOrigins = (process.env.WEBMQTT_ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  return { ...ports, host: values.host ?? '127.0.0.1', jwtSecret: process.env.WEBMQTT_JWT_SECRET || undefined, allowedOrigins };
 }
 
 async function main() {
@@ -68,6 +72,12 @@ async function main() {
     const port = error?.code === 'PORT_IN_USE' ? PORTS[error.field] : undefined;
     if (port) {
       fail(`Port ${error.port} is in use: start with ${port.flag} <n> or ${port.env}=<n>`);
+    }
+    if (error?.field === 'auth.jwt.secret') {
+      fail(`WEBMQTT_JWT_SECRET is too short: at least ${MIN_SECRET_BYTES} bytes are needed; make one with: openssl rand -base64 32`);
+    }
+    if (error?.field?.startsWith('allowedOrigins')) {
+      fail(`WEBMQTT_ALLOWED_ORIGINS: each entry ${error.message.replace(/^\S+ /, '')}`);
     }
     fail(`Cannot start the demo: ${error?.message ?? String(error)}`);
   }

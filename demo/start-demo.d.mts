@@ -10,8 +10,13 @@ export interface DemoOptions {
   wssPort?: number | false;
   /** Interface for all three listeners. Default 127.0.0.1. */
   host?: string;
-  /** HS256 secret the broker verifies tokens with. Default: random per start. */
+  /** HS256 secret the broker verifies tokens with, at least 32 bytes. Default: random per start. */
   jwtSecret?: string;
+  /**
+   * Origins of other pages allowed to use the broker and read /config.json, besides the demo page
+   * and loopback pages (the broker's `allowedOrigins`).
+   */
+  allowedOrigins?: readonly string[];
   /** Where the broker caches its self-signed certificate. */
   certDir?: string;
   /** Where the built page goes. Default demo/.build. */

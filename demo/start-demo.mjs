@@ -1,12 +1,11 @@
 // The demo as a function: a dev broker, the built page, and an HTTP server for both.
 // demo/server.mjs calls it for `npm start`; e2e/demo.spec.ts calls it in-process on free ports.
-import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
-import { startBroker } from '@webmqtt/broker';
+import { createRequestPolicy, generateSecret, startBroker } from '@webmqtt/broker';
 import { buildApp } from './build-app.mjs';
 
 const demoDir = fileURLToPath(new URL('.', import.meta.url));
@@ -53,18 +52,31 @@ export class DemoPortInUseError extends Error {
  */
 export async function startDemo(options = {}) {
   const host = options.host ?? '127.0.0.1';
-  const secret = options.jwtSecret ?? randomBytes(32).toString('base64url');
+  const secret = options.jwtSecret ?? generateSecret();
   const outDir = options.outDir ?? `${demoDir}.build`;
 
   // The page's port first: it is the cheapest to check, so a taken port fails fast.
   let config = '{}';
-  const server = createServer(createHandler(outDir, () => config));
+  // The broker's rule for Host and Origin, set once the port (so the page's origin) is known:
+  // /config.json holds the dev token, and a DNS-rebinding page must not be able to read it.
+  /** @type {import('@webmqtt/broker').RequestPolicy | undefined} */
+  let policy;
+  const server = createServer(createHandler(outDir, () => config, () => policy));
   const port = await listen(server, options.port ?? 8080, host);
+  const url = `http://${urlHost(host)}:${port}/`;
   const closeServer = () =>
     new Promise((resolve) => {
       server.close(() => resolve(undefined));
       server.closeAllConnections();
     });
+  // The page itself is another origin than the broker's ports: it opens the WebSocket and calls /__webmqtt/drop.
+  const allowedOrigins = [new URL(url).origin, ...(options.allowedOrigins ?? [])];
+  try {
+    policy = createRequestPolicy({ host, allowedOrigins });
+  } catch (error) {
+    await closeServer();
+    throw error;
+  }
 
   // The page build and the broker do not depend on each other: overlap them.
   const built = buildApp({ outDir });
@@ -76,6 +88,7 @@ export async function startDemo(options = {}) {
       wssPort: options.wssPort ?? 8085,
       host,
       controlEndpoints: true,
+      allowedOrigins,
       auth: { jwt: { secret } },
       ...(options.certDir === undefined ? {} : { certDir: options.certDir }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
@@ -104,7 +117,7 @@ export async function startDemo(options = {}) {
 
   let stopping;
   return {
-    url: `http://${urlHost(host)}:${port}/`,
+    url,
     port,
     brokerUrls: pageUrls,
     token,
@@ -119,12 +132,14 @@ export async function startDemo(options = {}) {
 
 /**
  * Routes: the built pages and app, static styles, the SDK's dist under /sdk/, uPlot under
- * /vendor/uplot/, and /config.json with the broker URLs and the dev token.
+ * /vendor/uplot/, and /config.json with the broker URLs and the dev token. A request for another
+ * host name, or from a page of a foreign origin, gets 403 (the page's own requests carry no Origin).
  * @param {string} outDir
  * @param {() => string} config
+ * @param {() => import('@webmqtt/broker').RequestPolicy | undefined} policy
  * @returns {import('node:http').RequestListener}
  */
-function createHandler(outDir, config) {
+function createHandler(outDir, config, policy) {
   const mounts = [
     { prefix: '/sdk/', serve: sirv(`${repoDir}packages/client/dist`, { dev: true }) },
     { prefix: '/vendor/uplot/', serve: sirv(uplotDir, { dev: true }) },
@@ -138,6 +153,12 @@ function createHandler(outDir, config) {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('content-security-policy', CSP);
+    const checks = policy();
+    const refusal = checks === undefined ? { status: 503, reason: 'starting' } : checks.refusal(req.headers);
+    if (refusal) {
+      res.writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${refusal.reason}\n`);
+      return;
+    }
     if (path === '/config.json') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(config());
       return;

@@ -9,6 +9,9 @@ import type { Session } from './session';
 const DEMO_RECONNECT = { initialDelayMs: 2_000, maxDelayMs: 30_000, factor: 2, jitter: 'equal', resetAfterMs: 3_000 } as const;
 
 const DROP_PATH = '/__webmqtt/drop';
+// The dev broker refuses a drop without it (CONTROL_HEADER in @webmqtt/broker), so that a form or
+// a no-cors request from another site cannot cut the connections.
+const CONTROL_HEADER = { 'x-webmqtt-control': '1' };
 
 /** The connection form: builds ClientOptions from the fields, connect / disconnect / break. */
 export function mountConnectionPanel(
@@ -121,7 +124,7 @@ export function mountConnectionPanel(
     }
     breakButton.disabled = true;
     try {
-      const response = await fetch(endpoint, { method: 'POST' });
+      const response = await fetch(endpoint, { method: 'POST', headers: CONTROL_HEADER });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const body = (await response.json()) as { dropped?: number };
       note.textContent = `The broker dropped ${body.dropped ?? 'its'} connection${body.dropped === 1 ? '' : 's'}. Watch the badge back off and reconnect; publishes meanwhile wait in the offline queue.`;

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Authenticator, NormalizedAuth } from './auth.js';
 import type { ExpiryTimers } from './expiry-timers.js';
-import type { FullLogger } from './logger.js';
+import { quoteForLog, type FullLogger } from './logger.js';
 import { pickToken } from './token-source.js';
 
 /** Everything the aedes hooks need from the broker. */
@@ -32,30 +32,30 @@ export async function createAedes(setup: AedesSetup): Promise<Aedes> {
       const token = pickToken({ username, password, queryToken });
       authenticator.check(token).then((decision) => {
         if (!decision.ok) {
-          logger.info(`refused client "${client.id}": ${decision.reason}`);
+          logger.info(`refused client ${quoteForLog(client.id)}: ${decision.reason}`);
           const error = Object.assign(new Error(decision.reason), { returnCode: decision.returnCode });
           done(error as AuthenticateError, false);
           return;
         }
         if (auth.disconnectOnExpiry && decision.expiresAt !== undefined && !client.closed) {
           expiry.schedule(client, decision.expiresAt, () => {
-            logger.info(`disconnecting client "${client.id}": token expired`);
+            logger.info(`disconnecting client ${quoteForLog(client.id)}: token expired`);
             client.close();
           });
           client.conn.once('close', () => expiry.cancel(client));
         }
-        logger.debug(`client "${client.id}" authenticated${decision.subject ? ` as "${decision.subject}"` : ''}`);
+        logger.debug(`client ${quoteForLog(client.id)} authenticated${decision.subject === undefined ? '' : ` as ${quoteForLog(decision.subject)}`}`);
         done(null, true);
       }, (error: unknown) => {
-        logger.error(`authentication failed unexpectedly: ${String(error)}`);
+        logger.error(`authentication failed unexpectedly: ${quoteForLog(String(error))}`);
         done(Object.assign(new Error('server unavailable'), { returnCode: 3 }) as AuthenticateError, false);
       });
     },
   });
-  aedes.on('clientError', (client, error) => logger.debug(`client "${client.id}" error: ${error.message}`));
-  aedes.on('connectionError', (_client, error) => logger.debug(`connection error before CONNECT: ${error.message}`));
-  aedes.on('client', (client) => logger.debug(`client "${client.id}" connected`));
-  aedes.on('clientDisconnect', (client) => logger.debug(`client "${client.id}" disconnected`));
+  aedes.on('clientError', (client, error) => logger.debug(`client ${quoteForLog(client.id)} error: ${quoteForLog(error.message)}`));
+  aedes.on('connectionError', (_client, error) => logger.debug(`connection error before CONNECT: ${quoteForLog(error.message)}`));
+  aedes.on('client', (client) => logger.debug(`client ${quoteForLog(client.id)} connected`));
+  aedes.on('clientDisconnect', (client) => logger.debug(`client ${quoteForLog(client.id)} disconnected`));
   // aedes emits 'error' for persistence failures; unhandled it would crash the process.
   (aedes as EventEmitter).on('error', (error: Error) => logger.error(`broker error: ${error.message}`));
   return aedes;

@@ -7,12 +7,13 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyOptions,
 } from 'jose';
-import { BrokerError, BrokerErrorCode } from './errors.js';
-import { generateSecret, secretKey } from './tokens.js';
+import { systemClock, type Clock } from './clock.js';
+import { BrokerError, BrokerErrorCode, invalidOption } from './errors.js';
+import { generateSecret, MIN_SECRET_BYTES, secretKey } from './tokens.js';
 
 /** JWT verification settings. Give `secret` (HS256), a key set (RS256/ES256/…), or both. */
 export interface JwtOptions {
-  /** Shared HS256 secret. */
+  /** Shared HS256 secret, at least {@link MIN_SECRET_BYTES} bytes (UTF-8); `generateSecret()` makes one. */
   secret?: string;
   /** Public keys as a JSON Web Key Set. */
   jwks?: JSONWebKeySet;
@@ -22,7 +23,10 @@ export interface JwtOptions {
   issuer?: string | string[];
   /** Required `aud` claim. */
   audience?: string | string[];
-  /** Allowed clock skew when checking `exp` and `nbf`, in seconds (default 0). */
+  /**
+   * Allowed clock skew when checking `exp` and `nbf`, in seconds (default 0). An `iat` may be this
+   * far in the future, and at least {@link IAT_FUTURE_SKEW_SECONDS}.
+   */
   clockToleranceSeconds?: number;
 }
 
@@ -79,15 +83,21 @@ export interface Authenticator {
   check(token: string | undefined): Promise<AuthDecision>;
 }
 
+/**
+ * How far in the future a token's `iat` may be, in seconds, when `clockToleranceSeconds` is
+ * smaller: issuers' clocks run a little ahead, but a token "issued" next year is forged or broken.
+ */
+export const IAT_FUTURE_SKEW_SECONDS = 60;
+
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
 /** Validates `auth` once and applies the defaults described on {@link AuthOptions}. */
 export function normalizeAuthOptions(auth: AuthOptions | undefined): NormalizedAuth {
   const options = auth ?? {};
-  if (typeof options !== 'object') invalid('auth', 'an object');
+  if (typeof options !== 'object') invalidOption('auth', 'an object');
   const anonymous = options.anonymous === true;
   const queryParam = options.queryParam ?? 'access_token';
-  if (typeof queryParam !== 'string' || queryParam === '') invalid('auth.queryParam', 'a non-empty string');
+  if (typeof queryParam !== 'string' || queryParam === '') invalidOption('auth.queryParam', 'a non-empty string');
   let jwt: NormalizedJwt | undefined;
   if (options.jwt !== undefined) {
     jwt = normalizeJwt(options.jwt);
@@ -103,19 +113,25 @@ export function normalizeAuthOptions(auth: AuthOptions | undefined): NormalizedA
 }
 
 function normalizeJwt(jwt: JwtOptions): NormalizedJwt {
-  if (typeof jwt !== 'object' || jwt === null) invalid('auth.jwt', 'an object');
+  if (typeof jwt !== 'object' || jwt === null) invalidOption('auth.jwt', 'an object');
   if (jwt.secret !== undefined && (typeof jwt.secret !== 'string' || jwt.secret === '')) {
-    invalid('auth.jwt.secret', 'a non-empty string');
+    invalidOption('auth.jwt.secret', 'a non-empty string');
   }
-  if (jwt.jwks !== undefined && !Array.isArray(jwt.jwks?.keys)) invalid('auth.jwt.jwks', 'a JSON Web Key Set ({ keys: [...] })');
+  if (jwt.secret !== undefined && Buffer.byteLength(jwt.secret, 'utf8') < MIN_SECRET_BYTES) {
+    invalidOption(
+      'auth.jwt.secret',
+      `at least ${MIN_SECRET_BYTES} bytes long (got ${Buffer.byteLength(jwt.secret, 'utf8')}): a shorter HS256 secret can be guessed from one token; generateSecret() makes a suitable one`,
+    );
+  }
+  if (jwt.jwks !== undefined && !Array.isArray(jwt.jwks?.keys)) invalidOption('auth.jwt.jwks', 'a JSON Web Key Set ({ keys: [...] })');
   if (jwt.jwksFile !== undefined && (typeof jwt.jwksFile !== 'string' || jwt.jwksFile === '')) {
-    invalid('auth.jwt.jwksFile', 'a file path');
+    invalidOption('auth.jwt.jwksFile', 'a file path');
   }
   if (jwt.secret === undefined && jwt.jwks === undefined && jwt.jwksFile === undefined) {
-    invalid('auth.jwt', 'one of secret, jwks or jwksFile');
+    invalidOption('auth.jwt', 'one of secret, jwks or jwksFile');
   }
   const tolerance = jwt.clockToleranceSeconds ?? 0;
-  if (!Number.isFinite(tolerance) || tolerance < 0) invalid('auth.jwt.clockToleranceSeconds', 'a number of seconds >= 0');
+  if (!Number.isFinite(tolerance) || tolerance < 0) invalidOption('auth.jwt.clockToleranceSeconds', 'a number of seconds >= 0');
   return {
     secret: jwt.secret,
     secretGenerated: false,
@@ -139,12 +155,11 @@ function emptyJwt(): NormalizedJwt {
   };
 }
 
-function invalid(field: string, expected: string): never {
-  throw new BrokerError(BrokerErrorCode.INVALID_OPTIONS, `${field} must be ${expected}`, { field });
-}
-
-/** Builds the token checker; reads `jwksFile` now, so a bad file fails the start, not each connect. */
-export async function createAuthenticator(auth: NormalizedAuth): Promise<Authenticator> {
+/**
+ * Builds the token checker; reads `jwksFile` now, so a bad file fails the start, not each connect.
+ * Every token must carry `exp`, so none is valid forever.
+ */
+export async function createAuthenticator(auth: NormalizedAuth, clock: Clock = systemClock): Promise<Authenticator> {
   const jwt = auth.jwt;
   if (jwt === undefined) {
     return { check: async () => ({ ok: true, subject: undefined, expiresAt: undefined }) };
@@ -159,8 +174,10 @@ export async function createAuthenticator(auth: NormalizedAuth): Promise<Authent
     if (keySet) return keySet(header, token);
     throw new joseErrors.JOSEAlgNotAllowed('unexpected JWT algorithm');
   };
+  const iatSkewSeconds = Math.max(jwt.clockToleranceSeconds, IAT_FUTURE_SKEW_SECONDS);
   const verifyOptions: JWTVerifyOptions = {
     algorithms: [...(hmacKey ? ['HS256'] : []), ...(keySet ? ASYMMETRIC_ALGORITHMS : [])],
+    requiredClaims: ['exp'],
     clockTolerance: jwt.clockToleranceSeconds,
     ...(jwt.issuer === undefined ? {} : { issuer: jwt.issuer }),
     ...(jwt.audience === undefined ? {} : { audience: jwt.audience }),
@@ -174,7 +191,11 @@ export async function createAuthenticator(auth: NormalizedAuth): Promise<Authent
           : { ok: false, returnCode: ConnackCode.NOT_AUTHORIZED, reason: 'no token given' };
       }
       try {
-        const { payload } = await jwtVerify(token, getKey, verifyOptions);
+        const now = clock.now();
+        const { payload } = await jwtVerify(token, getKey, { ...verifyOptions, currentDate: new Date(now) });
+        if (typeof payload.iat === 'number' && payload.iat > now / 1000 + iatSkewSeconds) {
+          return { ok: false, returnCode: ConnackCode.BAD_USERNAME_OR_PASSWORD, reason: 'token claim "iat" rejected (issued in the future)' };
+        }
         return {
           ok: true,
           subject: payload.sub,
@@ -190,6 +211,7 @@ export async function createAuthenticator(auth: NormalizedAuth): Promise<Authent
 /** A reason safe to log: it names what failed, never the token. */
 function describeJwtError(error: unknown): string {
   if (error instanceof joseErrors.JWTExpired) return 'token expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed && error.reason === 'missing') return `token has no "${error.claim}" claim`;
   if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim "${error.claim}" rejected`;
   if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature invalid';
   if (error instanceof joseErrors.JOSEError) return `token rejected (${error.code})`;
@@ -207,7 +229,7 @@ async function readJwksFile(path: string): Promise<JSONWebKeySet> {
     });
   }
   if (typeof parsed !== 'object' || parsed === null || !Array.isArray((parsed as JSONWebKeySet).keys)) {
-    invalid('auth.jwt.jwksFile', `a JSON Web Key Set file ({ "keys": [...] }): ${path}`);
+    invalidOption('auth.jwt.jwksFile', `a JSON Web Key Set file ({ "keys": [...] }): ${path}`);
   }
   return parsed as JSONWebKeySet;
 }

@@ -92,6 +92,7 @@ async function resolveTls(options: NormalizedOptions): Promise<TlsOptions> {
   const dev = await loadOrCreateDevCertificate({
     dir: options.certDir,
     onCacheError: (error) => options.logger.warn(`cannot cache the TLS certificate in ${options.certDir}: ${String(error)}`),
+    onWarning: (message) => options.logger.warn(message),
   });
   options.logger.debug(dev.created ? `generated a self-signed certificate` : `reusing the cached self-signed certificate`);
   return { key: dev.key, cert: dev.cert };
@@ -128,18 +129,12 @@ class MqttWsBroker implements Broker {
         uptimeSeconds: () => Math.round((Date.now() - this.startedAt) / 1000),
         dropConnections: () => this.dropConnections(),
       },
-      options.controlEndpoints,
+      { enabled: options.controlEndpoints, policy: options.requestPolicy, logger: options.logger },
     );
     const onStream = (stream: WebSocketDuplex, req: { url?: string | undefined }): void => this.accept(stream, req.url);
-    this.ws = new WsListener({
-      server: createHttpServer(onRequest),
-      maxPayload: options.maxPacketSize,
-      portField: 'wsPort',
-      onStream,
-    });
-    this.wss = tls
-      ? new WsListener({ server: createHttpsServer(tls, onRequest), maxPayload: options.maxPacketSize, portField: 'wssPort', onStream })
-      : undefined;
+    const listener = { maxPayload: options.maxPacketSize, policy: options.requestPolicy, logger: options.logger, onStream };
+    this.ws = new WsListener({ ...listener, server: createHttpServer(onRequest), portField: 'wsPort' });
+    this.wss = tls ? new WsListener({ ...listener, server: createHttpsServer(tls, onRequest), portField: 'wssPort' }) : undefined;
   }
 
   get urls(): BrokerUrls {

@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
+import { isBrokerError } from './errors.js';
 import { DEFAULTS } from './options.js';
+import { createRequestPolicy } from './request-policy.js';
+import { MIN_SECRET_BYTES } from './tokens.js';
 
 /** What the command line asks for, before any file is read or secret generated. */
 export interface CliSettings {
@@ -7,8 +10,12 @@ export interface CliSettings {
   /** `false` when `--no-wss` was given. */
   wssPort: number | false;
   host: string;
-  /** HS256 secret from `--secret` / `WEBMQTT_JWT_SECRET`; undefined means "generate one". */
+  /** HS256 secret from `--secret` / `WEBMQTT_JWT_SECRET`; undefined means "read secretFile" or "generate one". */
   secret: string | undefined;
+  /** File holding the HS256 secret (`--secret-file`), read when the broker starts. */
+  secretFile: string | undefined;
+  /** Where the secret came from, as the user wrote it (for messages); undefined when it is generated. */
+  secretSource: string | undefined;
   jwksFile: string | undefined;
   anonymous: boolean;
   certFile: string | undefined;
@@ -16,12 +23,16 @@ export interface CliSettings {
   certDir: string | undefined;
   /** Lifetime of the printed dev token, in seconds. */
   tokenTtlSeconds: number;
+  /** Origins of pages allowed besides the loopback ones (`--allow-origin` / `WEBMQTT_ALLOWED_ORIGINS`). */
+  allowedOrigins: string[];
+  /** Host names allowed besides the loopback ones and `host` (`--allow-host` / `WEBMQTT_ALLOWED_HOSTS`). */
+  allowedHosts: string[];
   verbose: boolean;
 }
 
 /** The outcome of {@link parseCliArgs}. */
 export type CliParseResult =
-  | { kind: 'run'; settings: CliSettings }
+  | { kind: 'run'; settings: CliSettings; warnings: string[] }
   | { kind: 'help'; text: string }
   | { kind: 'error'; message: string };
 
@@ -31,7 +42,12 @@ export const CLI_ENV = {
   wssPort: 'WEBMQTT_WSS_PORT',
   secret: 'WEBMQTT_JWT_SECRET',
   certDir: 'WEBMQTT_CERT_DIR',
+  allowedOrigins: 'WEBMQTT_ALLOWED_ORIGINS',
+  allowedHosts: 'WEBMQTT_ALLOWED_HOSTS',
 } as const;
+
+/** Printed when the secret is given with `--secret`. */
+export const SECRET_FLAG_WARNING = `warning: --secret is visible to other users in the process list (ps); put the secret in a file for --secret-file, or in ${CLI_ENV.secret}`;
 
 const DEFAULT_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 
@@ -45,8 +61,11 @@ Options:
   --wss-port <port>     WSS port (env ${CLI_ENV.wssPort}, default ${DEFAULTS.wssPort}; 0 = any free port)
   --no-wss              do not serve WSS
   --host <address>      interface to listen on (default ${DEFAULTS.host})
-  --secret <secret>     HS256 secret clients' tokens are signed with (env ${CLI_ENV.secret};
-                        default: a random secret for this process)
+  --secret-file <path>  file holding the HS256 secret clients' tokens are signed with (at least
+                        ${MIN_SECRET_BYTES} bytes; env ${CLI_ENV.secret} works too; default: a random secret for
+                        this process). Make one: openssl rand -base64 32 > secret
+  --secret <secret>     the same secret on the command line: works, but is visible in \`ps\` to
+                        every user of the machine; prefer --secret-file or ${CLI_ENV.secret}
   --jwks-file <path>    also accept RS256/ES256 tokens verified with this JSON Web Key Set
   --anonymous           let clients connect without a token (a given token is still checked)
   --cert <path>         PEM certificate for WSS (with --key; default: a cached self-signed
@@ -54,6 +73,15 @@ Options:
   --key <path>          PEM private key for WSS
   --cert-dir <path>     where the self-signed certificate is cached
   --token-ttl <time>    lifetime of the printed dev token: seconds, or 30m, 12h, 7d (default 24h)
+  --allow-origin <origin>
+                        also let pages from this origin open WebSockets and call the control
+                        endpoints, e.g. http://192.168.1.5:5173 or https://dev.example:* (any
+                        port); repeatable; "*" allows every origin (env ${CLI_ENV.allowedOrigins},
+                        comma-separated). Pages on localhost, 127.0.0.1 and [::1] are always
+                        allowed; clients that send no Origin (Node, tools) are not checked
+  --allow-host <name>   also answer requests addressed to this host name (the Host header), e.g.
+                        devbox.local; repeatable (env ${CLI_ENV.allowedHosts}, comma-separated).
+                        Others are refused, against DNS rebinding
   --verbose             log connections and refusals (never tokens)
   -h, --help            show this text
 `;
@@ -63,7 +91,7 @@ Options:
  * Pure: reads no file, touches no global.
  */
 export function parseCliArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): CliParseResult {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -75,12 +103,15 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
         'no-wss': { type: 'boolean' },
         host: { type: 'string' },
         secret: { type: 'string' },
+        'secret-file': { type: 'string' },
         'jwks-file': { type: 'string' },
         anonymous: { type: 'boolean' },
         cert: { type: 'string' },
         key: { type: 'string' },
         'cert-dir': { type: 'string' },
         'token-ttl': { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        'allow-host': { type: 'string', multiple: true },
         verbose: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -114,27 +145,58 @@ export function parseCliArgs(argv: readonly string[], env: Readonly<Record<strin
   if (ttl === undefined) {
     return { kind: 'error', message: '--token-ttl must be a positive number of seconds, or like 30m, 12h, 7d' };
   }
-  const secret = str('secret') ?? (env[CLI_ENV.secret] || undefined);
-  if (secret === '') return { kind: 'error', message: '--secret must not be empty' };
+  const secretFlag = str('secret');
+  const secretFile = str('secret-file');
+  if (secretFlag !== undefined && secretFile !== undefined) {
+    return { kind: 'error', message: '--secret and --secret-file cannot be given together' };
+  }
+  if (secretFlag === '') return { kind: 'error', message: '--secret must not be empty' };
+  if (secretFile === '') return { kind: 'error', message: '--secret-file must not be empty' };
+  // A file wins over the environment, so the secret never has to be unset to use one.
+  const secret = secretFile === undefined ? secretFlag ?? (env[CLI_ENV.secret] || undefined) : undefined;
+  const secretSource =
+    secretFile !== undefined ? `--secret-file ${secretFile}` : secretFlag !== undefined ? '--secret' : secret !== undefined ? CLI_ENV.secret : undefined;
   const host = str('host') ?? DEFAULTS.host;
   if (host === '') return { kind: 'error', message: '--host must not be empty' };
+  const allowedOrigins = list(values['allow-origin'], env[CLI_ENV.allowedOrigins]);
+  const allowedHosts = list(values['allow-host'], env[CLI_ENV.allowedHosts]);
+  try {
+    createRequestPolicy({ host, allowedOrigins, allowedHosts });
+  } catch (error) {
+    if (!isBrokerError(error)) throw error;
+    const flag = error.field?.startsWith('allowedOrigins')
+      ? `--allow-origin (or ${CLI_ENV.allowedOrigins})`
+      : `--allow-host (or ${CLI_ENV.allowedHosts})`;
+    return { kind: 'error', message: error.message.replace(/^\S+/, flag) };
+  }
 
   return {
     kind: 'run',
+    warnings: secretFlag === undefined ? [] : [SECRET_FLAG_WARNING],
     settings: {
       wsPort,
       wssPort,
       host,
       secret,
+      secretFile,
+      secretSource,
       jwksFile: str('jwks-file'),
       anonymous: values.anonymous === true,
       certFile,
       keyFile,
       certDir: str('cert-dir') ?? (env[CLI_ENV.certDir] || undefined),
       tokenTtlSeconds: ttl,
+      allowedOrigins,
+      allowedHosts,
       verbose: values.verbose === true,
     },
   };
+}
+
+/** Repeated flag values, else a comma-separated environment variable; blanks dropped. */
+function list(flagValues: string | boolean | string[] | undefined, envValue: string | undefined): string[] {
+  const raw = Array.isArray(flagValues) ? flagValues : (envValue ?? '').split(',');
+  return raw.map((item) => item.trim()).filter((item) => item !== '');
 }
 
 function parsePort(raw: string | undefined, flag: string, envName: string, fallback: number): number | string {

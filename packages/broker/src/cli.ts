@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { startBroker, type Broker } from './broker.js';
 import { CLI_ENV, parseCliArgs, type CliSettings } from './cli-args.js';
-import { CONTROL_PATHS } from './control-endpoints.js';
+import { CONTROL_HEADER, CONTROL_PATHS } from './control-endpoints.js';
 import { BrokerErrorCode, isBrokerError } from './errors.js';
 import type { BrokerOptions } from './options.js';
+import { LOOPBACK_HOSTNAMES } from './request-policy.js';
 import { defaultCertDir } from './tls-cert.js';
-import { generateSecret } from './tokens.js';
+import { generateSecret, MIN_SECRET_BYTES } from './tokens.js';
 
 /** What the CLI talks to; replaced in tests. */
 export interface CliIo {
@@ -43,12 +44,14 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
     return { exitCode: 2, broker: undefined };
   }
   const settings = parsed.settings;
-  const secret = settings.secret ?? generateSecret();
+  for (const warning of parsed.warnings) err(`webmqtt-broker: ${warning}`);
   let broker: Broker;
+  let secret: string | undefined;
   try {
+    secret = settings.secretFile === undefined ? settings.secret ?? generateSecret() : await readSecretFile(settings.secretFile);
     broker = await startBroker(await toBrokerOptions(settings, secret, err));
   } catch (error) {
-    err(`webmqtt-broker: ${describeStartError(error, settings)}`);
+    err(`webmqtt-broker: ${describeStartError(error, settings, secret)}`);
     return { exitCode: 1, broker: undefined };
   }
   const token = await broker.issueToken({ sub: 'dev', ttl: settings.tokenTtlSeconds });
@@ -63,6 +66,8 @@ async function toBrokerOptions(settings: CliSettings, secret: string, err: (line
     wssPort: settings.wssPort,
     host: settings.host,
     controlEndpoints: true,
+    allowedOrigins: settings.allowedOrigins,
+    allowedHosts: settings.allowedHosts,
     // The CLI always has an HS256 secret so the printed dev token works, whatever else is accepted.
     auth: {
       anonymous: settings.anonymous,
@@ -73,16 +78,27 @@ async function toBrokerOptions(settings: CliSettings, secret: string, err: (line
   if (settings.certFile !== undefined && settings.keyFile !== undefined) {
     options.tls = { cert: await readFile(settings.certFile, 'utf8'), key: await readFile(settings.keyFile, 'utf8') };
   }
-  if (settings.verbose) {
-    options.logger = { info: (m) => err(`[broker] ${m}`), warn: (m) => err(`[broker] ${m}`), error: (m) => err(`[broker] ${m}`) };
-  }
+  // Warnings (a replaced TLS key, an uncachable certificate) are shown even without --verbose.
+  const print = (m: string): void => err(`[broker] ${m}`);
+  options.logger = settings.verbose ? { info: print, warn: print, error: print } : { warn: print, error: print };
   return options;
 }
 
-function describeStartError(error: unknown, settings: CliSettings): string {
+/** The secret in `path`, without the line ending editors and `echo` add. */
+async function readSecretFile(path: string): Promise<string> {
+  return (await readFile(path, 'utf8')).replace(/[\r\n]+$/, '');
+}
+
+function describeStartError(error: unknown, settings: CliSettings, secret: string | undefined): string {
   if (isBrokerError(error) && error.code === BrokerErrorCode.PORT_IN_USE) {
     const change = FLAG_FOR_PORT[error.field ?? ''] ?? 'another port';
     return `port ${error.port} on ${settings.host} is already in use; choose another with ${change}`;
+  }
+  if (isBrokerError(error) && error.field === 'auth.jwt.secret' && secret !== undefined) {
+    return (
+      `the HS256 secret from ${settings.secretSource ?? 'the options'} is too short: at least ${MIN_SECRET_BYTES} bytes are needed ` +
+      `(got ${Buffer.byteLength(secret, 'utf8')}); make one with: openssl rand -base64 32`
+    );
   }
   if (isBrokerError(error)) return error.message;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -100,7 +116,7 @@ export function banner(broker: Broker, settings: CliSettings, token: string, env
     ? `certificate ${settings.certFile}`
     : `self-signed, cached in ${settings.certDir ?? defaultCertDir(env as NodeJS.ProcessEnv)}; open ${wss?.replace(/^wss:/, 'https:').replace(/\/mqtt$/, '/')} once in the browser to accept it`;
   const authNote = [
-    settings.secret ? `JWT HS256 (secret from --secret/${CLI_ENV.secret})` : 'JWT HS256 (random secret, valid for this process only)',
+    settings.secretSource ? `JWT HS256 (secret from ${settings.secretSource})` : 'JWT HS256 (random secret, valid for this process only)',
     settings.jwksFile ? `JWKS from ${settings.jwksFile}` : undefined,
     settings.anonymous ? 'anonymous clients allowed' : undefined,
   ]
@@ -111,6 +127,7 @@ export function banner(broker: Broker, settings: CliSettings, token: string, env
     `  ws    ${ws}`,
     ...(wss ? [`  wss   ${wss}  (${certNote})`] : []),
     `  auth  ${authNote}`,
+    `  pages ${[`${LOOPBACK_HOSTNAMES.join(', ')} (any port)`, ...settings.allowedOrigins].join(', ')} may connect and call the control endpoints`,
     '',
     `Dev token (sub "dev", valid ${formatDuration(settings.tokenTtlSeconds)}):`,
     `  ${token}`,
@@ -119,7 +136,7 @@ export function banner(broker: Broker, settings: CliSettings, token: string, env
     `  mqtt.connect('${ws}', { username: 'dev', password: '<dev token>' })`,
     `  or put the token in the URL: ${ws}?access_token=<dev token>`,
     '',
-    `Control: POST ${httpBase}${CONTROL_PATHS.drop} drops every client, GET ${httpBase}${CONTROL_PATHS.health}`,
+    `Control: POST ${httpBase}${CONTROL_PATHS.drop} with the header "${CONTROL_HEADER.name}: ${CONTROL_HEADER.value}" drops every client, GET ${httpBase}${CONTROL_PATHS.health}`,
     'Press Ctrl+C to stop.',
   ];
 }

@@ -62,3 +62,8 @@ export class BrokerError extends Error {
 export function isBrokerError(value: unknown): value is BrokerError {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }
+
+/** Throws the `INVALID_OPTIONS` error for `field`, saying what was expected. */
+export function invalidOption(field: string, expected: string): never {
+  throw new BrokerError(BrokerErrorCode.INVALID_OPTIONS, `${field} must be ${expected}`, { field });
+}

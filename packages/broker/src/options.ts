@@ -1,6 +1,7 @@
 import { normalizeAuthOptions, type AuthOptions, type NormalizedAuth } from './auth.js';
-import { BrokerError, BrokerErrorCode } from './errors.js';
+import { invalidOption } from './errors.js';
 import { normalizeLogger, type FullLogger, type Logger } from './logger.js';
+import { createRequestPolicy, type RequestPolicy } from './request-policy.js';
 import { defaultCertDir } from './tls-cert.js';
 
 /** TLS material for the WSS listener. Without it a cached self-signed `localhost` certificate is used. */
@@ -33,6 +34,19 @@ export interface BrokerOptions {
   maxPacketSize?: number;
   /** Serve `POST /__webmqtt/drop` and `GET /__webmqtt/health` on the listeners. Default false. */
   controlEndpoints?: boolean;
+  /**
+   * Origins of web pages that may open WebSockets and call the control endpoints, besides pages on
+   * `localhost`, `127.0.0.1` and `[::1]` (any port, which are always allowed): `http://192.168.1.5:5173`,
+   * `https://dev.example:*` (any port), or `'*'` for every origin (turns the check off). Clients
+   * that send no `Origin` header (Node, command-line tools) are not affected.
+   */
+  allowedOrigins?: readonly string[];
+  /**
+   * Host names requests may be addressed to (their `Host` header), besides `localhost`,
+   * `127.0.0.1`, `[::1]` and `host`; anything else is refused, against DNS rebinding. With a
+   * wildcard `host` (`0.0.0.0`), every IP address is allowed too.
+   */
+  allowedHosts?: readonly string[];
   /** Where to report what happens. Default: silent. */
   logger?: Logger;
 }
@@ -47,6 +61,8 @@ export interface NormalizedOptions {
   certDir: string;
   maxPacketSize: number;
   controlEndpoints: boolean;
+  /** The Host and Origin checks every HTTP request and WebSocket upgrade goes through. */
+  requestPolicy: RequestPolicy;
   logger: FullLogger;
 }
 
@@ -60,17 +76,17 @@ export const DEFAULTS = {
 
 /** Validates the options once; the rest of the broker only sees the normalised shape. */
 export function normalizeOptions(options: BrokerOptions = {}, env: NodeJS.ProcessEnv = process.env): NormalizedOptions {
-  if (typeof options !== 'object' || options === null) invalid('options', 'an object');
+  if (typeof options !== 'object' || options === null) invalidOption('options', 'an object');
   const wsPort = options.wsPort ?? DEFAULTS.wsPort;
-  if (!isPort(wsPort)) invalid('wsPort', 'an integer from 0 to 65535');
+  if (!isPort(wsPort)) invalidOption('wsPort', 'an integer from 0 to 65535');
   const wssPort = options.wssPort ?? DEFAULTS.wssPort;
-  if (wssPort !== false && !isPort(wssPort)) invalid('wssPort', 'an integer from 0 to 65535, or false');
+  if (wssPort !== false && !isPort(wssPort)) invalidOption('wssPort', 'an integer from 0 to 65535, or false');
   const host = options.host ?? DEFAULTS.host;
-  if (typeof host !== 'string' || host === '') invalid('host', 'a non-empty string');
+  if (typeof host !== 'string' || host === '') invalidOption('host', 'a non-empty string');
   const maxPacketSize = options.maxPacketSize ?? DEFAULTS.maxPacketSize;
-  if (!Number.isInteger(maxPacketSize) || maxPacketSize < 2) invalid('maxPacketSize', 'an integer number of bytes >= 2');
+  if (!Number.isInteger(maxPacketSize) || maxPacketSize < 2) invalidOption('maxPacketSize', 'an integer number of bytes >= 2');
   const certDir = options.certDir ?? defaultCertDir(env);
-  if (typeof certDir !== 'string' || certDir === '') invalid('certDir', 'a directory path');
+  if (typeof certDir !== 'string' || certDir === '') invalidOption('certDir', 'a directory path');
   return {
     wsPort,
     wssPort,
@@ -80,16 +96,17 @@ export function normalizeOptions(options: BrokerOptions = {}, env: NodeJS.Proces
     certDir,
     maxPacketSize,
     controlEndpoints: options.controlEndpoints === true,
+    requestPolicy: createRequestPolicy({ host, allowedOrigins: options.allowedOrigins, allowedHosts: options.allowedHosts }),
     logger: normalizeLogger(options.logger),
   };
 }
 
 function normalizeTls(tls: TlsOptions | undefined): TlsOptions | undefined {
   if (tls === undefined) return undefined;
-  if (typeof tls !== 'object' || tls === null) invalid('tls', 'an object with key and cert');
-  if (!isPem(tls.key)) invalid('tls.key', 'a PEM private key (string or Buffer)');
-  if (!isPem(tls.cert)) invalid('tls.cert', 'a PEM certificate (string or Buffer)');
-  if (tls.requestCert === true && tls.ca === undefined) invalid('tls.ca', 'given when tls.requestCert is true');
+  if (typeof tls !== 'object' || tls === null) invalidOption('tls', 'an object with key and cert');
+  if (!isPem(tls.key)) invalidOption('tls.key', 'a PEM private key (string or Buffer)');
+  if (!isPem(tls.cert)) invalidOption('tls.cert', 'a PEM certificate (string or Buffer)');
+  if (tls.requestCert === true && tls.ca === undefined) invalidOption('tls.ca', 'given when tls.requestCert is true');
   return { ...tls, rejectUnauthorized: tls.rejectUnauthorized ?? tls.requestCert === true };
 }
 
@@ -99,8 +116,4 @@ function isPort(value: unknown): value is number {
 
 function isPem(value: unknown): boolean {
   return (typeof value === 'string' && value.length > 0) || (Buffer.isBuffer(value) && value.length > 0);
-}
-
-function invalid(field: string, expected: string): never {
-  throw new BrokerError(BrokerErrorCode.INVALID_OPTIONS, `${field} must be ${expected}`, { field });
 }

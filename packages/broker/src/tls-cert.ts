@@ -1,5 +1,5 @@
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
@@ -27,6 +27,8 @@ export interface DevCertificateOptions {
   now?: () => Date;
   /** Told when the cache cannot be written (the certificate then lives for this process only). */
   onCacheError?: (error: unknown) => void;
+  /** Told when the cached key was not private (readable by other users) and has been replaced. */
+  onWarning?: (message: string) => void;
 }
 
 const BUNDLE_FILE = 'localhost.pem';
@@ -43,14 +45,20 @@ export function defaultCertDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Returns a self-signed certificate for `localhost`, `127.0.0.1` and `::1`, reusing the one cached
- * in `dir` while it is valid, so a browser exception only has to be accepted once.
+ * in `dir` while it is valid and private, so a browser exception only has to be accepted once.
+ * A cached key other users could read (or that another user owns) may have been copied: it is
+ * replaced by a new one, with a warning.
  */
 export async function loadOrCreateDevCertificate(options: DevCertificateOptions): Promise<DevCertificate> {
   const now = options.now?.() ?? new Date();
   const bundlePath = join(options.dir, BUNDLE_FILE);
   const certPath = join(options.dir, CERT_FILE);
   const cached = await readBundle(bundlePath);
-  if (cached && isUsable(cached, now)) return { ...cached, created: false, certFile: certPath };
+  if (cached && isUsable(cached, now)) {
+    const exposure = await exposureOf(bundlePath);
+    if (exposure === undefined) return { ...cached, created: false, certFile: certPath };
+    options.onWarning?.(`the cached TLS key ${bundlePath} ${exposure}; it may have been copied, so a new key and certificate replace it (accept the new certificate in the browser once)`);
+  }
 
   const pair = await generateLocalhostCertificate(now);
   try {
@@ -95,6 +103,17 @@ export async function generateLocalhostCertificate(now: Date): Promise<PemPair> 
   } catch (cause) {
     throw new BrokerError(BrokerErrorCode.CERTIFICATE_FAILED, 'could not generate the self-signed certificate', { cause });
   }
+}
+
+/** How the key file at `path` is exposed to other users, or undefined when it is private (or the OS has no modes). */
+async function exposureOf(path: string): Promise<string | undefined> {
+  if (process.platform === 'win32') return undefined;
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined) return undefined;
+  if ((info.mode & 0o077) !== 0) return `was readable by other users (mode 0${(info.mode & 0o777).toString(8)})`;
+  const uid = process.getuid?.();
+  if (uid !== undefined && info.uid !== uid) return `belongs to another user (uid ${info.uid})`;
+  return undefined;
 }
 
 async function readBundle(path: string): Promise<PemPair | undefined> {

@@ -40,9 +40,15 @@ export async function issueDevToken(secret: string | Uint8Array, options: DevTok
   return jwt.sign(secretKey(secret));
 }
 
-/** A fresh random HS256 secret (32 bytes, base64url). */
+/**
+ * The shortest HS256 secret the broker accepts, in bytes (UTF-8): the size of the hash (RFC 7518,
+ * section 3.2). A shorter one can be found by brute force from a single token.
+ */
+export const MIN_SECRET_BYTES = 32;
+
+/** A fresh random HS256 secret: {@link MIN_SECRET_BYTES} random bytes, base64url (43 characters). */
 export function generateSecret(): string {
-  return randomBytes(32).toString('base64url');
+  return randomBytes(MIN_SECRET_BYTES).toString('base64url');
 }
 
 /** The bytes jose signs and verifies HS256 with. */

@@ -1,7 +1,10 @@
-import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { closeServer, listen } from './listen.js';
+import { quoteForLog, type FullLogger } from './logger.js';
+import type { RequestPolicy } from './request-policy.js';
 import { WebSocketDuplex } from './ws-transport.js';
 
 /** MQTT over WebSocket subprotocols we speak, in order of preference. */
@@ -20,6 +23,9 @@ export interface WsListenerOptions {
   maxPayload: number;
   /** Name of the option that sets this listener's port, for error messages. */
   portField: string;
+  /** Host and Origin checks every upgrade must pass. */
+  policy: RequestPolicy;
+  logger: FullLogger;
   /** Called with each new MQTT byte stream and the upgrade request it came from. */
   onStream(stream: WebSocketDuplex, req: IncomingMessage): void;
 }
@@ -27,6 +33,8 @@ export interface WsListenerOptions {
 /**
  * One HTTP(S) server carrying MQTT over WebSocket on {@link MQTT_PATH}. It keeps track of its
  * connections so it can drop them all and stop listening without leaving anything open.
+ * Upgrades for another host name (DNS rebinding) or from a page of a foreign origin are answered
+ * 403 before any WebSocket exists: a browser page must not reach the broker just by being open.
  */
 export class WsListener {
   private readonly wss: WebSocketServer;
@@ -35,8 +43,7 @@ export class WsListener {
 
   constructor(private readonly options: WsListenerOptions) {
     this.wss = new WebSocketServer({
-      server: options.server,
-      path: MQTT_PATH,
+      noServer: true,
       maxPayload: options.maxPayload,
       clientTracking: false,
       handleProtocols: (offered) => SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
@@ -53,6 +60,24 @@ export class WsListener {
     });
     // Errors of the http server surface through listen(); this only keeps ws from throwing.
     this.wss.on('error', () => {});
+    options.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== MQTT_PATH) {
+      refuseUpgrade(socket, 400);
+      return;
+    }
+    const refusal = this.options.policy.refusal(req.headers);
+    if (refusal !== undefined) {
+      this.options.logger.info(
+        `refused a WebSocket (host ${quoteForLog(req.headers.host)}, origin ${quoteForLog(req.headers.origin)}): ${refusal.reason}`,
+      );
+      refuseUpgrade(socket, refusal.status);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
   }
 
   /** Number of open WebSocket connections. */
@@ -85,6 +110,14 @@ export class WsListener {
     await this.dropAll();
     await closed;
   }
+}
+
+/** Answers an upgrade request with a plain HTTP error and closes the socket. */
+function refuseUpgrade(socket: Duplex, status: number): void {
+  socket.on('error', () => {});
+  socket.once('finish', () => socket.destroy());
+  const reason = STATUS_CODES[status] ?? 'Error';
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
 }
 
 async function waitClosed(stream: WebSocketDuplex): Promise<void> {

@@ -14,12 +14,16 @@ describe('parseCliArgs', () => {
       wssPort: 8085,
       host: '127.0.0.1',
       secret: undefined,
+      secretFile: undefined,
+      secretSource: undefined,
       jwksFile: undefined,
       anonymous: false,
       certFile: undefined,
       keyFile: undefined,
       certDir: undefined,
       tokenTtlSeconds: 86400,
+      allowedOrigins: [],
+      allowedHosts: [],
       verbose: false,
     });
   });
@@ -29,18 +33,23 @@ describe('parseCliArgs', () => {
       run([
         '--ws-port', '9001', '--wss-port=9002', '--host', '0.0.0.0', '--secret', 's', '--jwks-file', 'keys.json',
         '--anonymous', '--cert', 'c.pem', '--key', 'k.pem', '--cert-dir', '/tmp/c', '--token-ttl', '2h', '--verbose',
+        '--allow-origin', 'http://192.168.1.5:5173', '--allow-origin', 'https://dev.example:*', '--allow-host', 'devbox.local',
       ]),
     ).toEqual({
       wsPort: 9001,
       wssPort: 9002,
       host: '0.0.0.0',
       secret: 's',
+      secretFile: undefined,
+      secretSource: '--secret',
       jwksFile: 'keys.json',
       anonymous: true,
       certFile: 'c.pem',
       keyFile: 'k.pem',
       certDir: '/tmp/c',
       tokenTtlSeconds: 7200,
+      allowedOrigins: ['http://192.168.1.5:5173', 'https://dev.example:*'],
+      allowedHosts: ['devbox.local'],
       verbose: true,
     });
   });

@@ -6,12 +6,12 @@ describe('control endpoints', () => {
 
   const base = (wsUrl: string): string => wsUrl.replace(/^ws:/, 'http:').replace(/\/mqtt$/, '');
 
-  it('GET /__webmqtt/health reports the client count and uptime, with CORS', async () => {
+  it('GET /__webmqtt/health reports the client count and uptime, with CORS for a loopback page', async () => {
     const broker = await fx.broker({ auth: { anonymous: true }, controlEndpoints: true });
     await fx.connect(broker.urls.ws);
-    const res = await fetch(`${base(broker.urls.ws)}/__webmqtt/health`);
+    const res = await fetch(`${base(broker.urls.ws)}/__webmqtt/health`, { headers: { origin: 'http://localhost:5173' } });
     expect(res.status).toBe(200);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     const body = (await res.json()) as { status: string; clients: number; uptime: number };
     expect(body).toMatchObject({ status: 'ok', clients: 1 });
     expect(body.uptime).toBeGreaterThanOrEqual(0);
@@ -21,7 +21,7 @@ describe('control endpoints', () => {
     const broker = await fx.broker({ auth: { anonymous: true }, controlEndpoints: true });
     const client = await fx.connect(broker.urls.ws);
     const closed = closeOf(client);
-    const res = await fetch(`${base(broker.urls.ws)}/__webmqtt/drop`, { method: 'POST' });
+    const res = await fetch(`${base(broker.urls.ws)}/__webmqtt/drop`, { method: 'POST', headers: { 'x-webmqtt-control': '1' } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ dropped: 1 });
     expect(broker.clients).toBe(0);

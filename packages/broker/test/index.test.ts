@@ -8,7 +8,11 @@ describe('package entry', () => {
       [
         'BrokerError',
         'BrokerErrorCode',
+        'CONTROL_HEADER',
+        'CONTROL_PATHS',
         'DEFAULTS',
+        'MIN_SECRET_BYTES',
+        'createRequestPolicy',
         'defaultCertDir',
         'generateSecret',
         'isBrokerError',

@@ -1,32 +1,37 @@
 import { ErrorCode, WebMqttError } from './errors';
 import type { NormalizedOptions } from './options';
-import { isLoopbackHost, parseBrokerUrl, redactUrl } from './url';
+import { isLocalTarget, parseBrokerUrl, redactUrl, resolvesLocalhostItself, urlCredentials } from './url';
 
 /**
  * Which broker URL the next attempt uses: the configured one, the next node of a cluster list
  * (round robin), what a `url` function returns, or — once — a node the broker redirected us to.
  */
 export class BrokerUrls {
-  private index = 0;
-  private redirect: string | undefined;
+  // #private: the URLs may carry credentials (userinfo, a token in the query), and an inspector or
+  // serializer walking the client must not reach them.
+  #index = 0;
+  #redirect: string | undefined;
+  readonly #source: NormalizedOptions['url'];
 
-  constructor(private readonly source: NormalizedOptions['url']) {}
+  constructor(source: NormalizedOptions['url']) {
+    this.#source = source;
+  }
 
   /** The next attempt goes here instead of the next node in rotation (a Server Reference, a retry of the same node). */
   redirectTo(url: string | undefined): void {
-    this.redirect = url;
+    this.#redirect = url;
   }
 
   async next(): Promise<string> {
-    if (this.redirect) {
-      const url = this.redirect;
-      this.redirect = undefined;
+    if (this.#redirect) {
+      const url = this.#redirect;
+      this.#redirect = undefined;
       return url;
     }
-    const source = this.source;
+    const source = this.#source;
     if (typeof source === 'function') return callUrlFunction(source);
-    const url = source[this.index % source.length] as string;
-    this.index = (this.index + 1) % source.length;
+    const url = source[this.#index % source.length] as string;
+    this.#index = (this.#index + 1) % source.length;
     return url;
   }
 }
@@ -45,16 +50,36 @@ async function callUrlFunction(source: () => string | Promise<string>): Promise<
   return value as string;
 }
 
-/** A token goes over plain ws:// only to this machine, unless the user said otherwise. */
-export function checkTransport(url: string, allowInsecureAuth: boolean): void {
+/**
+ * Every credential an attempt to `url` would carry, by kind: what the URL holds (userinfo, credential-looking
+ * query parameters), the token (`auth`) and MQTT 5 enhanced-auth data (`properties.authenticationData`).
+ */
+export function attemptCredentials(url: URL, opts: Pick<NormalizedOptions, 'auth' | 'properties'>): string[] {
+  const found = urlCredentials(url, opts.auth ? [opts.auth.queryParam] : []);
+  if (opts.auth) found.push('auth.token');
+  if (opts.properties?.['authenticationData'] !== undefined) found.push('properties.authenticationData');
+  return found;
+}
+
+/**
+ * Credentials go over plain ws:// only to this machine, unless the user said otherwise (allowInsecureAuth): every
+ * credential an attempt carries, not only a token. Throws INSECURE_TRANSPORT naming what would have been sent
+ * (never its value) before anything is. `browserResolves`: see {@link isLocalTarget}.
+ */
+export function checkTransport(
+  url: string,
+  opts: Pick<NormalizedOptions, 'auth' | 'properties' | 'allowInsecureAuth'>,
+  browserResolves = resolvesLocalhostItself(),
+): void {
   const parsed = new URL(url);
-  if (parsed.protocol === 'ws:' && !allowInsecureAuth && !isLoopbackHost(parsed.hostname)) {
-    throw new WebMqttError(
-      ErrorCode.INSECURE_TRANSPORT,
-      `Refusing to send a token over unencrypted ws:// to ${parsed.host}; use wss:// (or allowInsecureAuth: true for a trusted network).`,
-      { retryable: false, field: 'url' },
-    );
-  }
+  if (parsed.protocol !== 'ws:' || opts.allowInsecureAuth || isLocalTarget(parsed.hostname, browserResolves)) return;
+  const credentials = attemptCredentials(parsed, opts);
+  if (credentials.length === 0) return;
+  throw new WebMqttError(
+    ErrorCode.INSECURE_TRANSPORT,
+    `Refusing to send credentials (${credentials.join(', ')}) over unencrypted ws:// to ${parsed.host}; use wss:// (or allowInsecureAuth: true for a trusted network).`,
+    { retryable: false, field: 'url' },
+  );
 }
 
 /**

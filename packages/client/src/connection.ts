@@ -63,6 +63,20 @@ interface Waiter {
  */
 export const MAX_IN_FLIGHT = 100;
 
+/** How long the ping sent when the tab becomes visible may wait for any packet before the link counts as half-open. */
+const PING_ANSWER_MS = 5_000;
+
+/**
+ * MQTT.js options that may hold a credential: what it parsed from the URL (auth is the userinfo, query and path carry
+ * the query), the TLS settings, MQTT 5 properties (authenticationData) and the CONNECT credentials.
+ */
+const MQTTJS_SECRET_OPTIONS = 'auth query path href wsOptions properties authPacket username password'.split(' ');
+
+/** Sets `target[key]` as a non-enumerable property (MQTT.js reads it as usual). */
+function hideOption(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
+}
+
 /**
  * Owns the connection lifecycle: attempts, backoff, token fetching, protocol fallback,
  * cluster rotation, browser signals and the state machine. One MQTT.js client for the
@@ -73,15 +87,23 @@ export class Connection {
   state: ConnectionState = 'idle';
   /** Why the client last ended in `failed`. */
   lastFailure: WebMqttError | undefined;
-  mqtt: MqttClient | undefined;
+  // #private, not `private`: what these hold is a credential or reaches one (the URL with its userinfo or query
+  // token, the token, MQTT.js's client and its options.password), and `private` fields are plain properties that
+  // JSON.stringify and util.inspect of the client walk into.
+  readonly #opts: NormalizedOptions;
+  #mqtt: MqttClient | undefined;
+  #token: ResolvedToken | undefined;
+  /** The URL the current socket opened, the token included with placement 'query'. */
+  #currentUrl = '';
+  /** The broker URL (before any token is added) of the attempt under way. */
+  #attemptUrl: string | undefined;
+  readonly #urls: BrokerUrls;
 
-  private readonly opts: NormalizedOptions;
   private readonly clock: Clock;
   private readonly factory: MqttFactory;
   private readonly signals: BrowserSignals | null;
   private readonly hooks: ConnectionHooks;
   private readonly log: Logger;
-  private readonly urls: BrokerUrls;
 
   /** Consecutive failed attempts; drives the backoff. */
   private readonly retries = new RetryCounter();
@@ -94,8 +116,11 @@ export class Connection {
   private serverDisconnect: { reasonCode: number; serverReference?: string | undefined; reasonString?: string | undefined } | undefined;
   private retryTimer: TimerHandle | undefined;
   private connectTimer: TimerHandle | undefined;
+  /** Waits for an answer to the ping sent when the tab became visible (pingSoon). */
+  private pingTimer: TimerHandle | undefined;
+  /** Packets received from MQTT.js, all sockets: a ping was answered when this moved. */
+  private packetsIn = 0;
   private readonly refresh: TokenRefresh;
-  private token: ResolvedToken | undefined;
   private waiters: Waiter[] = [];
   private stopSignals: (() => void) | undefined;
   /** MQTT.js's keepalive timer: the injected clock, re-armed from fresh tasks (keepalive-timer.ts). */
@@ -111,7 +136,7 @@ export class Connection {
   private readonly protocol: ProtocolFallback;
 
   constructor(opts: NormalizedOptions, deps: { clock: Clock; factory: MqttFactory; signals: BrowserSignals | null; logger: Logger }, hooks: ConnectionHooks) {
-    this.opts = opts;
+    this.#opts = opts;
     this.clock = deps.clock;
     this.factory = deps.factory;
     this.signals = deps.signals;
@@ -119,7 +144,7 @@ export class Connection {
     this.hooks = hooks;
     this.protocol = new ProtocolFallback(opts.protocolVersion);
     this.keepalive = keepaliveTimer(this.clock, nextTurn(this.clock));
-    this.urls = new BrokerUrls(opts.url);
+    this.#urls = new BrokerUrls(opts.url);
     this.refresh = new TokenRefresh(this.clock, {
       isConnected: () => this.state === 'connected',
       pause: () => hooks.pause(),
@@ -127,10 +152,15 @@ export class Connection {
       disconnect: () => {
         this.log.info('token expiring: reconnecting with a fresh token');
         // A normal DISCONNECT: the broker must not publish the will for a planned reconnect.
-        const mqtt = this.mqtt as unknown as { _sendPacket(p: unknown, cb: () => void): void; stream?: { destroy(): void } };
+        const mqtt = this.#mqtt as unknown as { _sendPacket(p: unknown, cb: () => void): void; stream?: { destroy(): void } };
         mqtt._sendPacket({ cmd: 'disconnect' }, () => mqtt.stream?.destroy());
       },
     });
+  }
+
+  /** MQTT.js's client, once the first attempt created it: a getter over a #private field (see the note above them). */
+  get mqtt(): MqttClient | undefined {
+    return this.#mqtt;
   }
 
   /** The MQTT protocol version spoken (or to be tried next): 5, or 4 for 3.1.1. */
@@ -150,7 +180,7 @@ export class Connection {
       this.authRejections = 0;
       this.nextReason = 'initial';
       this.listenToBrowser();
-      if (this.signals && this.opts.browserEvents && !this.signals.isOnline()) this.setState('offline');
+      if (this.signals && this.#opts.browserEvents && !this.signals.isOnline()) this.setState('offline');
       else void this.attempt();
     }
     return done;
@@ -167,7 +197,7 @@ export class Connection {
     this.setState('closed');
     this.settleWaiters(new WebMqttError(ErrorCode.CLIENT_CLOSED, 'The client was closed before it connected.'));
     if (wasConnected) this.hooks.disconnected();
-    const mqtt = this.mqtt;
+    const mqtt = this.#mqtt;
     if (!mqtt) return;
     mqtt.removeAllListeners();
     // MQTT.js reports stream errors through 'error'; keep one listener so none is unhandled during teardown.
@@ -194,11 +224,11 @@ export class Connection {
 
   /** Breaks the socket abruptly, as a network would (tests, demo). The usual reconnect follows. */
   dropSocket(): void {
-    this.mqtt?.stream?.destroy();
+    this.#mqtt?.stream?.destroy();
   }
 
   private listenToBrowser(): void {
-    if (this.stopSignals || !this.signals || !this.opts.browserEvents) return;
+    if (this.stopSignals || !this.signals || !this.#opts.browserEvents) return;
     this.stopSignals = this.signals.listen((signal) => this.onBrowserSignal(signal));
   }
 
@@ -229,13 +259,28 @@ export class Connection {
     }
   }
 
+  /**
+   * The tab is visible again after a while: ping, and drop the socket if nothing at all comes back within
+   * PING_ANSWER_MS (a round trip on a live link). MQTT.js's own keepalive would notice a half-open link only
+   * 1.5 keepalives after its last PINGRESP.
+   */
   private pingSoon(): void {
-    const mqtt = this.mqtt as unknown as { _sendPacket?: (packet: { cmd: string }) => void } | undefined;
+    const mqtt = this.#mqtt as unknown as { _sendPacket?: (packet: { cmd: string }) => void } | undefined;
     try {
       mqtt?._sendPacket?.({ cmd: 'pingreq' });
     } catch {
       this.dropSocket();
+      return;
     }
+    const before = this.packetsIn;
+    const socket = this.socketGeneration;
+    this.clock.clearTimeout(this.pingTimer);
+    this.pingTimer = this.clock.setTimeout(() => {
+      this.pingTimer = undefined;
+      if (socket !== this.socketGeneration || this.state !== 'connected' || this.packetsIn !== before) return;
+      this.log.info('no answer to the ping sent when the tab became visible: the link is half-open, reconnecting');
+      this.dropSocket();
+    }, Math.min(PING_ANSWER_MS, this.#opts.keepalive > 0 ? this.#opts.keepalive * 1000 : PING_ANSWER_MS));
   }
 
   private async attempt(): Promise<void> {
@@ -248,12 +293,13 @@ export class Connection {
     let url: string;
     let token: ResolvedToken | undefined;
     try {
-      url = await this.urls.next();
+      url = await this.#urls.next();
       if (generation !== this.generation) return;
-      this.attemptUrl = url;
-      const auth = this.opts.auth;
+      this.#attemptUrl = url;
+      // Every credential, not only a token: the URL's userinfo and query, enhanced-auth data.
+      checkTransport(url, this.#opts);
+      const auth = this.#opts.auth;
       if (auth) {
-        checkTransport(url, this.opts.allowInsecureAuth);
         const cancel: { onCancel?: () => void } = {};
         this.cancelToken = () => cancel.onCancel?.();
         token = await resolveToken(auth, { attempt: attemptNo, reason: this.nextReason }, this.clock, cancel);
@@ -265,8 +311,8 @@ export class Connection {
       this.attemptFailed(toWebMqttError(error, ErrorCode.CONNECTION_REFUSED));
       return;
     }
-    this.token = token;
-    if (!this.mqtt) {
+    this.#token = token;
+    if (!this.#mqtt) {
       try {
         await this.createMqtt(url);
       } catch (error) {
@@ -280,16 +326,21 @@ export class Connection {
   }
 
   private async createMqtt(url: string): Promise<void> {
-    const options = mqttOptions(this.opts, this.protocolVersion);
+    const options = mqttOptions(this.#opts, this.protocolVersion);
     options.timerVariant = this.keepalive as never;
-    options.transformWsUrl = () => this.currentUrl;
+    options.transformWsUrl = () => this.#currentUrl;
     const mqtt = await this.factory(url, options, { clock: this.clock });
-    this.mqtt = mqtt;
+    this.#mqtt = mqtt;
+    // The publisher holds this client too: what MQTT.js keeps of the URL (userinfo, query) and of the options
+    // (TLS settings, enhanced-auth data) stays readable by it but out of an inspector's or serializer's walk.
+    const kept = mqtt.options as Record<string, unknown>;
+    for (const key of MQTTJS_SECRET_OPTIONS) if (Object.hasOwn(kept, key)) hideOption(kept, key, kept[key]);
     this.hooks.created(mqtt);
     // MQTT.js emits 'connect' only after re-sending its unacknowledged QoS 1/2 publishes and getting every
     // acknowledgement, one round trip each: after a half-open link that can take many seconds. The broker
     // answered at the CONNACK packet: the connect timer stops there, the keepalive watches the re-send.
     mqtt.on('packetreceive', (packet) => {
+      this.packetsIn++;
       if (packet.cmd === 'connack') this.onConnackPacket(packet as unknown as Record<string, unknown>);
     });
     mqtt.on('connect', (packet) => this.onConnack(packet as unknown as Record<string, unknown>));
@@ -304,45 +355,45 @@ export class Connection {
   }
 
   private open(url: string, token: ResolvedToken | undefined): void {
-    const creds = applyToken(this.opts.auth, url, token?.token);
+    const creds = applyToken(this.#opts.auth, url, token?.token);
     const socketGeneration = ++this.socketGeneration;
-    const mqtt = this.mqtt as MqttClient;
+    const mqtt = this.#mqtt as MqttClient;
     this.connackReceived = false;
-    this.currentUrl = creds.url;
-    mqtt.options.username = creds.username;
-    mqtt.options.password = creds.password as never;
+    this.#currentUrl = creds.url;
+    // Non-enumerable: MQTT.js reads them for the CONNECT, while an inspector or serializer that reaches its
+    // client (the publisher holds it) does not see the token.
+    hideOption(mqtt.options, 'username', creds.username);
+    hideOption(mqtt.options, 'password', creds.password);
     mqtt.options.protocolVersion = this.protocolVersion;
     // MQTT.js fails in-flight QoS 1/2 publishes on a forced close when `clean && reconnectPeriod === 0`,
     // believing no reconnect will follow. One will, so the clean flag is restored for the CONNECT only.
-    mqtt.options.clean = this.opts.clean;
+    mqtt.options.clean = this.#opts.clean;
     if (!this.everOpened) {
       this.everOpened = true;
       mqtt.connect();
     }
     else mqtt.reconnect({ incomingStore: mqtt.incomingStore, outgoingStore: mqtt.outgoingStore });
     mqtt.options.clean = false;
-    const stream = mqtt.stream as unknown as { once(event: string, fn: () => void): void } | undefined;
+    const stream = mqtt.stream as unknown as { once(event: string, fn: () => void): void; url?: unknown } | undefined;
     stream?.once('close', () => this.onSocketClosed(socketGeneration));
+    // MQTT.js's Node stream keeps the WebSocket URL (the token in it with placement 'query') as a plain property.
+    if (stream && Object.hasOwn(stream, 'url')) hideOption(stream, 'url', stream.url);
     this.connectTimer = this.clock.setTimeout(() => {
       this.connectTimer = undefined;
       // Fail the attempt now: a browser may report the socket's close much later.
       this.killSocket();
-      this.attemptFailed(new WebMqttError(ErrorCode.CONNECT_TIMEOUT, `No CONNACK within ${this.opts.connectTimeoutMs} ms from ${redactUrl(url, this.redactParams())}; check the URL and that the broker is up (connectTimeoutMs sets the limit).`));
-    }, this.opts.connectTimeoutMs);
+      this.attemptFailed(new WebMqttError(ErrorCode.CONNECT_TIMEOUT, `No CONNACK within ${this.#opts.connectTimeoutMs} ms from ${redactUrl(url, this.redactParams())}; check the URL and that the broker is up (connectTimeoutMs sets the limit).`));
+    }, this.#opts.connectTimeoutMs);
   }
 
-  private currentUrl = '';
-  /** The broker URL (before any token is added) of the attempt under way. */
-  private attemptUrl: string | undefined;
-
   private redactParams(): string[] {
-    return this.opts.auth ? [this.opts.auth.queryParam] : [];
+    return this.#opts.auth ? [this.#opts.auth.queryParam] : [];
   }
 
   /** Kills the current socket and makes its close event stale: the caller decides what happens next. */
   private killSocket(): void {
     this.socketGeneration++;
-    this.mqtt?.stream?.destroy();
+    this.#mqtt?.stream?.destroy();
   }
 
   private onMqttError(error: Error & { code?: number | string }): void {
@@ -381,7 +432,7 @@ export class Connection {
     const receiveMaximum = Math.min(brokerMaximum, MAX_IN_FLIGHT);
     this.hooks.connected({ sessionPresent: packet['sessionPresent'] === true, protocolVersion: this.protocolVersion, receiveMaximum, properties });
     this.settleWaiters();
-    this.refresh.connected(this.opts.auth, this.token);
+    this.refresh.connected(this.#opts.auth, this.#token);
   }
 
   /**
@@ -389,17 +440,15 @@ export class Connection {
    * (plain ws:// to another machine): then the configured URLs are kept, not the client failed.
    */
   private followServerReference(reference: string): void {
-    const url = resolveServerReference(reference, this.attemptUrl ?? this.currentUrl);
+    const url = resolveServerReference(reference, this.#attemptUrl ?? this.#currentUrl);
     if (url === undefined) return;
-    if (this.opts.auth) {
-      try {
-        checkTransport(url, this.opts.allowInsecureAuth);
-      } catch {
-        this.log.warn('ignoring a Server Reference the token must not be sent to (plain ws:// to another host)');
-        return;
-      }
+    try {
+      checkTransport(url, this.#opts);
+    } catch {
+      this.log.warn('ignoring a Server Reference the credentials must not be sent to (plain ws:// to another host)');
+      return;
     }
-    this.urls.redirectTo(url);
+    this.#urls.redirectTo(url);
   }
 
   private onSocketClosed(socketGeneration: number): void {
@@ -436,7 +485,7 @@ export class Connection {
       return;
     }
     if (this.state === 'connecting') {
-      this.attemptFailed(this.attemptError ?? new WebMqttError(ErrorCode.CONNECTION_REFUSED, `The connection closed before the broker answered; check the URL (${redactUrl(this.currentUrl, this.redactParams())}) and that the broker is up.`));
+      this.attemptFailed(this.attemptError ?? new WebMqttError(ErrorCode.CONNECTION_REFUSED, `The connection closed before the broker answered; check the URL (${redactUrl(this.#currentUrl, this.redactParams())}) and that the broker is up.`));
     }
   }
 
@@ -445,14 +494,14 @@ export class Connection {
     if (this.state === 'closed') return;
     if (this.protocol.retryInV4(error)) {
       // The same node again, in 3.1.1, at once: not the next one of a cluster list.
-      this.urls.redirectTo(this.attemptUrl);
+      this.#urls.redirectTo(this.#attemptUrl);
       this.log.info('no MQTT 5 CONNACK; trying MQTT 3.1.1');
       void this.attempt();
       return;
     }
     if (error.code === ErrorCode.AUTH_FAILED && error.reasonCode !== undefined) {
       this.authRejections++;
-      if (this.authRejections >= 2 || !this.opts.auth || typeof this.opts.auth.token === 'string') {
+      if (this.authRejections >= 2 || !this.#opts.auth || typeof this.#opts.auth.token === 'string') {
         this.fail(error);
         return;
       }
@@ -470,20 +519,20 @@ export class Connection {
   }
 
   private reconnectPolicyOrDefault() {
-    return this.opts.reconnect || { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 'none' as const, maxAttempts: 0, resetAfterMs: 0 };
+    return this.#opts.reconnect || { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 'none' as const, maxAttempts: 0, resetAfterMs: 0 };
   }
 
   private scheduleRetry(reason: WebMqttError): void {
-    const policy = this.opts.reconnect;
+    const policy = this.#opts.reconnect;
     if (!policy) {
       this.fail(reason);
       return;
     }
-    if (this.signals && this.opts.browserEvents && !this.signals.isOnline()) {
+    if (this.signals && this.#opts.browserEvents && !this.signals.isOnline()) {
       this.setState('offline', { reason });
       return;
     }
-    const delay = this.retries.failed(policy, this.opts.random);
+    const delay = this.retries.failed(policy, this.#opts.random);
     if (delay === undefined) {
       this.fail(new WebMqttError(ErrorCode.RECONNECT_EXHAUSTED, `Gave up after ${policy.maxAttempts} attempts (reconnect.maxAttempts); call connect() to start again.`, { cause: reason, retryable: false }));
       return;
@@ -537,6 +586,8 @@ export class Connection {
   private clearAttemptTimers(): void {
     this.cancelToken?.();
     this.cancelToken = undefined;
+    this.clock.clearTimeout(this.pingTimer);
+    this.pingTimer = undefined;
     this.clock.clearTimeout(this.retryTimer);
     this.clock.clearTimeout(this.connectTimer);
     this.retryTimer = undefined;

@@ -97,6 +97,18 @@ export function describeValue(value: unknown): string {
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
+/**
+ * What a value is, never what it holds: `null`, `an array`, `a string`, `an object`, `a number`… For errors about
+ * options that may carry a secret (under `auth`, `tls`, `properties`, a `password`), where even a short value must
+ * not be echoed.
+ */
+export function describeType(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Uint8Array) return 'a Uint8Array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
 /** Wraps anything thrown by a dependency into a WebMqttError with `code`, keeping it as `cause`. */
 export function toWebMqttError(value: unknown, code: ErrorCode, message?: string): WebMqttError {
   if (isWebMqttError(value)) return value;

@@ -3,7 +3,8 @@ import type { NormalizedOptions } from './options';
 
 /**
  * The MQTT.js options webmqtt runs on: no MQTT.js reconnects, resubscribes or QoS 0 queue (webmqtt
- * does those), connected by hand. Pure.
+ * does those), connected by hand. Nothing here names a transport: MQTT.js takes scheme, host, port and path
+ * from the URL alone. Pure.
  */
 export function mqttOptions(opts: NormalizedOptions, protocolVersion: 4 | 5): IClientOptions {
   const properties: Record<string, unknown> = { ...opts.properties };
@@ -27,6 +28,8 @@ export function mqttOptions(opts: NormalizedOptions, protocolVersion: 4 | 5): IC
     will: will
       ? { topic: will.topic, payload: will.payload as never, qos: will.qos, retain: will.retain, properties: will.properties as never }
       : undefined,
-    ...(opts.tls ? (opts.tls as IClientOptions) : {}),
+    // TLS settings go to `ws` (which hands them to Node's tls.connect), never among MQTT.js's own options, where a
+    // key could change the transport (protocol, port, …) or MQTT.js would rewrite ws: to wss: on seeing cert and key.
+    wsOptions: opts.tls ? ({ ...opts.tls } as IClientOptions['wsOptions']) : undefined,
   };
 }

@@ -4,7 +4,7 @@ import type { QueueLimits, OverflowPolicy } from './offline-queue';
 import type { MqttFactory } from './mqtt-factory';
 import type { BrowserSignals } from './browser-signals';
 import type { Logger } from './logger';
-import { ErrorCode, WebMqttError, describeValue } from './errors';
+import { ErrorCode, WebMqttError, describeType, describeValue } from './errors';
 import { parseBrokerUrl } from './url';
 import { validateTopicName } from './topic';
 import { encodePayload } from './payload';
@@ -18,13 +18,19 @@ export type TokenResult = string | { token: string; expiresAt?: number };
 /** Called before every connection attempt. */
 export type TokenProvider = (context: { attempt: number; reason: TokenReason }) => TokenResult | Promise<TokenResult>;
 
-/** Where the token goes on the wire. */
+/**
+ * Where the token goes on the wire. `'password'` (the default) and `'username'` put it in the CONNECT packet,
+ * inside the WebSocket stream. `'query'` puts it in the WebSocket URL, which is the HTTP request line of the
+ * upgrade (`GET /mqtt?access_token=… HTTP/1.1`): TLS hides it on the wire, but proxies, load balancers and the
+ * broker's access logs record request lines, and DevTools' Network panel shows them. Prefer `'password'` wherever
+ * the broker reads it; use `'query'` only for brokers that read nothing else (AWS IoT custom authorizers).
+ */
 export type TokenPlacement = 'password' | 'username' | 'query';
 
 export interface AuthOptions {
   /** A static token or a provider awaited before every connection attempt. */
   token: string | TokenProvider;
-  /** Default `'password'`. */
+  /** Default `'password'` (recommended); `'query'` puts the token in the WebSocket request line: see {@link TokenPlacement}. */
   placement?: TokenPlacement;
   /** MQTT username sent with placement `'password'`. */
   username?: string;
@@ -61,12 +67,33 @@ export interface WillOptions {
   properties?: Record<string, unknown>;
 }
 
-/** Node.js only: TLS material for `wss://` with mutual TLS. Browsers ignore it. */
+/** PEM text or DER bytes (a Node.js `Buffer` is a `Uint8Array`). */
+export type TlsMaterial = string | Uint8Array;
+
+/** A TLS protocol version, as Node.js's `minVersion` / `maxVersion` take it. */
+export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+
+/**
+ * Node.js only: TLS settings for `wss://` (a private CA, mutual TLS, pinned versions). They reach Node's
+ * `tls.connect()` through `ws`; browsers ignore them. Only these keys are accepted: none of them can change the
+ * transport the URL names (scheme, host, port), and any other key is `INVALID_OPTIONS`.
+ */
 export interface TlsOptions {
-  key?: string | Uint8Array;
-  cert?: string | Uint8Array;
-  ca?: string | Uint8Array | Array<string | Uint8Array>;
+  ca?: TlsMaterial | TlsMaterial[];
+  cert?: TlsMaterial | TlsMaterial[];
+  key?: TlsMaterial | Array<TlsMaterial | { pem: TlsMaterial; passphrase?: string }>;
+  pfx?: TlsMaterial | Array<TlsMaterial | { buf: TlsMaterial; passphrase?: string }>;
+  passphrase?: string;
+  /** Default `true` (Node's): the broker's certificate must chain to `ca` or a system root. */
   rejectUnauthorized?: boolean;
+  /** The SNI name and the name the certificate must carry; default: the URL's host. */
+  servername?: string;
+  ciphers?: string;
+  minVersion?: TlsVersion;
+  maxVersion?: TlsVersion;
+  ecdhCurve?: string;
+  sigalgs?: string;
+  crl?: TlsMaterial | TlsMaterial[];
 }
 
 /** A broker URL, a list of cluster nodes tried in rotation, or a function resolving one per attempt. */
@@ -82,7 +109,11 @@ export interface ClientOptions {
   keepalive?: number;
   connectTimeoutMs?: number;
   auth?: AuthOptions;
-  /** Allow sending a token over `ws://` to a non-loopback host. Default false. */
+  /**
+   * Allow credentials over plain `ws://` to a host that is not this machine: the token, userinfo in the URL,
+   * credential-looking query parameters (`access_token`, `password`, `key`, …) and `properties.authenticationData`.
+   * Default false: such an attempt fails with `INSECURE_TRANSPORT` before anything is sent.
+   */
   allowInsecureAuth?: boolean;
   reconnect?: ReconnectOptions | boolean;
   offlineQueue?: OfflineQueueOptions | false;
@@ -152,12 +183,23 @@ export function randomClientId(random: () => number): string {
 /** Longest delay a timer honours (2^31 - 1 ms); the upper bound of every `…Ms` option. */
 const MAX_MS = 2 ** 31 - 1;
 
+/** Options whose values may be secrets (the token, TLS keys, enhanced-auth data, a password): errors say only the type. */
+const SECRET_FIELD = /(?:^|\.)(?:auth|tls|properties|password)(?:[.[]|$)/;
+
+/**
+ * Top-level options whose values may hold a secret (a URL's userinfo or token parameter, the token, TLS keys,
+ * enhanced-auth data): kept non-enumerable on the normalised options, so `JSON.stringify` and `util.inspect` of
+ * anything holding them (the client) do not reach them. The code reads them as usual.
+ */
+const HIDDEN_OPTIONS = ['url', 'auth', 'tls', 'properties'] as const;
+
 /**
  * The INVALID_OPTIONS error for a bad option or call argument: names it, says what it must be and what it got
- * (a long string only by its length, so a misplaced token is not echoed).
+ * (a long string only by its length, so a misplaced token is not echoed; under `auth`, `tls`, `properties` or a
+ * `password`, only the type).
  */
 export function optionError(field: string, expected: string, got?: unknown, prefix = ''): WebMqttError {
-  const shown = got === undefined ? '' : ` (got ${describeValue(got)})`;
+  const shown = got === undefined ? '' : ` (got ${SECRET_FIELD.test(field) ? describeType(got) : describeValue(got)})`;
   return new WebMqttError(ErrorCode.INVALID_OPTIONS, `${prefix}"${field}" must be ${expected}${shown}.`, { field });
 }
 
@@ -214,6 +256,19 @@ const bool =
     if (typeof value !== 'boolean') fail(field, 'true or false', value);
     return value;
   };
+
+/** A value `ok` accepts, or undefined; otherwise INVALID_OPTIONS saying it must be `expected`. */
+const is =
+  (ok: (value: unknown) => boolean, expected: string): Check =>
+  (value, field) => {
+    if (value !== undefined && !ok(value)) fail(field, expected, value);
+    return value;
+  };
+
+const text = is((value) => typeof value === 'string', 'a string');
+
+/** PEM text or DER bytes. */
+const pem = (value: unknown): boolean => typeof value === 'string' || value instanceof Uint8Array;
 
 /** A function, or undefined. */
 const fn: Check = (value, field) => {
@@ -277,10 +332,7 @@ function tables(): Record<string, Check> {
       return value;
     },
     placement: oneOf(['password', 'username', 'query'], 'password'),
-    username: (value, field) => {
-      if (value !== undefined && typeof value !== 'string') fail(field, 'a string', value);
-      return value;
-    },
+    username: text,
     queryParam: (value = 'access_token', field) => {
       if (typeof value !== 'string' || !/^[\w.~-]+$/.test(value)) fail(field, 'a query parameter name (letters, digits, "_", "-", ".", "~")', value);
       return value;
@@ -308,6 +360,25 @@ function tables(): Record<string, Check> {
     maxMessages: num(1, 10_000_000, 1_000),
     maxBytes: num(1, MAX_MS, 1_048_576),
     overflow: oneOf(['drop-oldest', 'drop-newest', 'reject'], 'drop-oldest'),
+  };
+
+  // The Node.js TLS options (tls.connect) that only secure the socket. Nothing MQTT.js would read as a transport
+  // setting (protocol, host, port, path, servers, wsOptions, …) can get through: the URL alone names the transport.
+  const material = is((v) => pem(v) || (Array.isArray(v) && v.every((item) => pem(item) || isPlainObject(item))), 'PEM text, DER bytes or an array of them');
+  const TLS: Record<string, Check> = {
+    ca: material,
+    cert: material,
+    key: material,
+    pfx: material,
+    passphrase: text,
+    rejectUnauthorized: is((v) => typeof v === 'boolean', 'true or false'),
+    servername: text,
+    ciphers: text,
+    minVersion: text,
+    maxVersion: text,
+    ecdhCurve: text,
+    sigalgs: text,
+    crl: material,
   };
 
   const WILL: Record<string, Check> = {
@@ -350,7 +421,11 @@ function tables(): Record<string, Check> {
     will: section(WILL),
     browserEvents: bool(true),
     logger: methods(['debug', 'info', 'warn', 'error']),
-    tls: obj,
+    tls: (value, field) => {
+      const tls = section<Record<string, unknown>>(TLS)(value, field);
+      // Only the keys given: an explicit `rejectUnauthorized: undefined` would switch Node's certificate check off.
+      return tls && Object.fromEntries(Object.entries(tls).filter(([, v]) => v !== undefined));
+    },
     properties: obj,
     clock: methods(['now', 'setTimeout', 'clearTimeout']),
     random: (value, field) => fn(value, field) ?? Math.random,
@@ -369,5 +444,6 @@ export function normalizeOptions(input: unknown): NormalizedOptions {
   // An unknown key's message lists the documented options, not the injection points (clock, random, …).
   const options = checkObject<NormalizedOptions>(input, '', table, `the documented options (${Object.keys(table).slice(0, 16).join(', ')})`);
   options.clientId ??= randomClientId(options.random);
+  for (const key of HIDDEN_OPTIONS) Object.defineProperty(options, key, { value: options[key], enumerable: false });
   return options;
 }

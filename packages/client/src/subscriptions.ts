@@ -51,6 +51,9 @@ function deferred(): Deferred {
   return { promise, resolve, reject };
 }
 
+/** The one key of MQTT.js's `subscribe({ [filter]: options })` that is not a filter to it (see sendSubscribePacket). */
+const MQTTJS_FLAG = 'resubscribe';
+
 /**
  * Subscriptions as the user sees them (many handlers per filter) mapped onto the wire
  * (one SUBSCRIBE per filter, resent after a reconnect the broker did not keep).
@@ -62,7 +65,8 @@ export class Subscriptions {
   private readonly confirmed = new Set<string>();
   /** A SUBSCRIBE not yet acknowledged, per filter. */
   private readonly pending = new Map<string, Deferred>();
-  private mqtt: MqttClient | undefined;
+  /** #private: MQTT.js's client reaches its options.password; inspecting or serializing the client must not. */
+  #mqtt: MqttClient | undefined;
   private connected = false;
   /**
    * MQTT 5 subscription identifiers: a broker sends one copy of a message per matching
@@ -122,7 +126,7 @@ export class Subscriptions {
 
   /** After CONNACK: send every live filter the broker does not hold, in one SUBSCRIBE. */
   onConnected(mqtt: MqttClient, sessionPresent: boolean, subscriptionIds: boolean): void {
-    this.mqtt = mqtt;
+    this.#mqtt = mqtt;
     this.connected = true;
     this.useIds = subscriptionIds;
     if (!sessionPresent) this.confirmed.clear();
@@ -208,17 +212,20 @@ export class Subscriptions {
   }
 
   private sendSubscribe(filters: string[]): void {
-    const mqtt = this.mqtt;
+    const mqtt = this.#mqtt;
     if (!mqtt) return;
     if (this.useIds) {
       // One identifier per SUBSCRIBE packet: one packet per filter.
       for (const filter of filters) {
         const entry = this.registry.get(filter);
+        // A computed key in a literal is always an own property, `__proto__` included.
         if (entry) this.sendSubscribePacket(mqtt, { [filter]: entry.options }, { properties: { subscriptionIdentifier: this.idFor(filter) } });
       }
       return;
     }
-    const map: Record<string, WireOptions> = {};
+    // No prototype: a filter is a user's string, and `map['__proto__'] = …` on a plain object would set the
+    // prototype instead of adding a key: the SUBSCRIBE would go out without it, its promise never settled.
+    const map = Object.create(null) as Record<string, WireOptions>;
     for (const filter of filters) {
       const entry = this.registry.get(filter);
       if (entry) map[filter] = entry.options;
@@ -226,7 +233,22 @@ export class Subscriptions {
     this.sendSubscribePacket(mqtt, map, undefined);
   }
 
+  /**
+   * One SUBSCRIBE through MQTT.js's object form `{ [filter]: options }`, which MQTT.js reads back with Object.keys,
+   * except for a filter spelt `resubscribe`: MQTT.js takes that key as its own flag and deletes it, so it goes in
+   * the array form (one filter, its options as the call's), which no filter name can collide with.
+   */
   private sendSubscribePacket(mqtt: MqttClient, map: Record<string, WireOptions>, extra: { properties: Record<string, unknown> } | undefined): void {
+    const flag = map[MQTTJS_FLAG];
+    if (flag) {
+      delete map[MQTTJS_FLAG];
+      this.sendSubscribeCall(mqtt, [MQTTJS_FLAG], { ...flag, ...extra });
+      if (Object.keys(map).length === 0) return;
+    }
+    this.sendSubscribeCall(mqtt, map, extra);
+  }
+
+  private sendSubscribeCall(mqtt: MqttClient, topics: Record<string, WireOptions> | string[], extra: Record<string, unknown> | undefined): void {
     const callback = (error: Error | null, subs?: Array<{ topic: string; qos: number }>, suback?: { granted?: number[] }): void => {
       if (!subs || (error && !suback?.granted)) {
         // The socket went away before the SUBACK: the filters stay pending and go out again after reconnect.
@@ -252,8 +274,8 @@ export class Subscriptions {
         waiter?.resolve();
       }
     };
-    if (extra) mqtt.subscribe(map as never, extra as never, callback as never);
-    else mqtt.subscribe(map as never, callback as never);
+    if (extra) mqtt.subscribe(topics as never, extra as never, callback as never);
+    else mqtt.subscribe(topics as never, callback as never);
   }
 
   /** A rejected filter is forgotten; each waiting subscriber removes its own route when its promise rejects. */
@@ -270,7 +292,7 @@ export class Subscriptions {
       this.pending.delete(filter);
       waiter.reject(new WebMqttError(ErrorCode.ABORTED, `The subscription to "${filter}" was removed before the broker confirmed it.`));
     }
-    const mqtt = this.mqtt;
+    const mqtt = this.#mqtt;
     if (!mqtt || !this.connected) {
       // A persistent session still holds it: the UNSUBSCRIBE goes out once the session is back.
       if (brokerHolds) this.unsubscribeLater.add(filter);

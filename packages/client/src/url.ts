@@ -12,20 +12,29 @@ const NATIVE_MQTT_SCHEMES = ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'mqtt+ss
  */
 const SECRET_PARAM = /^(?:passwd|pwd|auth|authorization|jwt|key|api[_-]?key|signature|sig|x-amz-[^]*)$|(?:^|[_-])(?:token|secret|password)$/i;
 
+/** Whether a query (or fragment) parameter called `name` carries a credential: {@link SECRET_PARAM} or a name in `extra`. */
+function isSecretParam(name: string, extra: readonly string[]): boolean {
+  return SECRET_PARAM.test(name) || extra.some((other) => other.toLowerCase() === name.toLowerCase());
+}
+
 /**
- * Whether `hostname` (as in `URL.hostname`) is this machine: `localhost`,
+ * Whether `hostname` (as in `URL.hostname`) names this machine: `localhost`,
  * `*.localhost`, `127.0.0.0/8`, or `::1` (bracketed or not, and as an
- * IPv4-mapped `::ffff:127.x.x.x`). Used to allow `ws://` with a token for
- * local development only, since no network sees loopback traffic.
+ * IPv4-mapped `::ffff:127.x.x.x`). By name only: whether a connection to it
+ * stays on this machine depends on who resolves the name (see {@link isLocalTarget}).
  */
 export function isLoopbackHost(hostname: string): boolean {
   if (typeof hostname !== 'string') return false;
   let host = hostname.toLowerCase();
   if (host.endsWith('.')) host = host.slice(0, -1); // 'localhost.' is the same name, fully qualified
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  return isLoopbackLiteral(host);
+}
+
+/** A loopback IP literal: 127.0.0.0/8, or ::1 and ::ffff:127.0.0.0/104 (bracketed or not). */
+function isLoopbackLiteral(host: string): boolean {
   if (isLoopbackIPv4(host)) return true;
-  if (host.includes(':')) return isLoopbackIPv6(host);
-  return false;
+  return host.includes(':') && isLoopbackIPv6(host);
 }
 
 function isLoopbackIPv4(host: string): boolean {
@@ -49,6 +58,45 @@ function isLoopbackIPv6(host: string): boolean {
   if (normalised === '[::1]') return true;
   // ::ffff:127.0.0.0/104, written by the parser as ::ffff:7fxx:xxxx
   return /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(normalised);
+}
+
+/**
+ * Whether a socket to `hostname` certainly stays on this machine, so credentials may go there over
+ * plain `ws://`. Browsers answer `localhost`, `*.localhost` and `localhost.` with loopback themselves
+ * (`browserResolves`, see {@link resolvesLocalhostItself}); elsewhere (Node.js, jsdom, React Native) only
+ * `localhost` and loopback IP literals count: the other names go to the resolver, and DNS may answer
+ * `evil.localhost` with any address.
+ */
+export function isLocalTarget(hostname: string, browserResolves: boolean): boolean {
+  if (typeof hostname !== 'string') return false;
+  if (browserResolves) return isLoopbackHost(hostname);
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || isLoopbackLiteral(host);
+}
+
+/**
+ * True in a browser page or worker, whose own resolver answers `*.localhost` with loopback; false
+ * in Node.js and in DOM emulations running on it (jsdom, happy-dom: `process.versions.node`), where
+ * the name goes to the system resolver. Read at call time: importing webmqtt touches no global.
+ */
+export function resolvesLocalhostItself(): boolean {
+  const g = globalThis as { document?: unknown; process?: { versions?: { node?: unknown } }; WorkerGlobalScope?: unknown };
+  return !g.process?.versions?.node && (g.document !== undefined || g.WorkerGlobalScope !== undefined);
+}
+
+/**
+ * The credentials `url` itself carries, by kind, never by value: its userinfo, and each query parameter whose
+ * name looks like a credential (`access_token`, `password`, `key`, …, or a name in `extra`). Empty when none.
+ *
+ * @example
+ * ```ts
+ * urlCredentials(new URL('ws://dev:pw@b.example/mqtt?access_token=x&v=1')); // ['userinfo', 'query parameter "access_token"']
+ * ```
+ */
+export function urlCredentials(url: URL, extra: readonly string[] = []): string[] {
+  const found = url.username || url.password ? ['userinfo'] : [];
+  for (const name of new Set(url.searchParams.keys())) if (isSecretParam(name, extra)) found.push(`query parameter ${JSON.stringify(name.slice(0, 40))}`);
+  return found;
 }
 
 function invalidUrl(message: string): WebMqttError {
@@ -200,8 +248,7 @@ function paramName(part: string): string {
  */
 export function redactUrl(url: string, extra: readonly string[] = []): string {
   if (typeof url !== 'string') return '';
-  const names = new Set(extra.map((name) => name.toLowerCase()));
-  const isSecret = (name: string): boolean => names.has(name.toLowerCase()) || SECRET_PARAM.test(name);
+  const isSecret = (name: string): boolean => isSecretParam(name, extra);
   const redactParams = (params: string): string =>
     params
       .split('&')

@@ -12,23 +12,28 @@ import { bundleApp, dist, EVERY_EXPORT, gz, MINIMAL_APP, requireBuilt, terse } f
  * lazy chunks, options as tables): 18,914 B with every feature, 17,980 B loaded up front by a minimal app.
  * Raised once since, on purpose, to 19,207 / 18,264 B: the per-topic router cache, the QoS 2 window for
  * MQTT 3.1.1, CONNACK Server References with redirect vetting, and connection.ts split into more modules.
+ * Raised again, on purpose, to 20,450 / 19,500 B (measured 20,161 / 19,192 B): the transport guard for every
+ * credential, the tls allow-list, secrets kept out of inspectors and serializers, null-prototype subscribe maps
+ * (issue #19, ~730 B), the clock's scheduling methods, the visible-tab ping deadline. The issue #12 target for the
+ * SDK's own code up front is 15 KB: not met (19,192 B).
  * The budgets are the measurement + ~1.5 % and only stop growth. Lower them as the code shrinks.
  */
 const BUDGETS = {
   /** Everything dist/index.mjs can load (the lazy chunks too; mqtt and eventemitter3 external), minified with terser. Target: 5 * 1024. */
-  ownCode: 19_500,
+  ownCode: 20_450,
   /** What an app using only createClient/connect/subscribe/publish loads up front (lazy chunks left out). Target: 3 * 1024. */
-  minimalInitial: 18_550,
+  minimalInitial: 19_500,
   /**
    * A minimal browser app with everything bundled, as a bundler builds it through the `browser` export condition:
    * dist/index.browser.mjs, the lean MQTT.js (dist/mqtt-lean.mjs) and eventemitter3, minified. Target: 40 KB.
-   * Measured when set: 39,850 B (with MQTT.js's prebuilt dist it was 119,431 B); the budgets here are that + 2 %.
+   * Measured: 39,850 B when the lean build landed (with MQTT.js's prebuilt dist: 119,431 B), 40,505 B after the
+   * security checks of issue #19; the budget is the 40 KB target itself (measured + 2 % would pass a miss).
    */
-  minimalBrowserApp: 40_650,
-  /** dist/webmqtt.browser.mjs as shipped (the lean MQTT.js inside; 40,797 B when set). Target (as for the UMD): 45 KB. */
-  browserEsm: 41_650,
-  /** dist/webmqtt.umd.min.js as shipped (the lean MQTT.js inside; 40,891 B when set). Target: 45 KB. */
-  umdMin: 41_750,
+  minimalBrowserApp: 40_960,
+  /** dist/webmqtt.browser.mjs as shipped (the lean MQTT.js inside; 40,797 B when the lean build landed, 41,382 B with the checks of #19). Target (as for the UMD): 45 KB. */
+  browserEsm: 42_200,
+  /** dist/webmqtt.umd.min.js as shipped (the lean MQTT.js inside; 40,891 B when the lean build landed, 41,488 B with the checks of #19). Target: 45 KB. */
+  umdMin: 42_300,
 };
 
 /** dist/index.mjs bundled from `app` (deps external) and minified: with `inline`, every chunk; without, the up-front ones. */
