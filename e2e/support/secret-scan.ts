@@ -76,6 +76,13 @@ export function findLeaks(captured: readonly Captured[], secrets: Iterable<strin
  */
 function installEventTap(bindingName: string): void {
   const w = window as unknown as Record<string, unknown>;
+  // What a developer debugging MQTT.js would turn on: a `debug` module in the page would now log to the console,
+  // which is scanned. (The browser artefacts carry none; this proves it stays so.)
+  try {
+    localStorage.setItem('debug', '*');
+  } catch {
+    // Storage may be unavailable (opaque origins): nothing to turn on then.
+  }
   // Read at call time: the binding may be installed after this script.
   const send = (json: string): Promise<void> => {
     const binding = w[bindingName] as ((json: string) => Promise<void>) | undefined;
@@ -122,6 +129,26 @@ function installEventTap(bindingName: string): void {
           for (const event of ['state', 'connect', 'message', 'error', 'queue', 'packet']) {
             client.on(event, (payload) => void send(serialise(event, payload)).catch(() => {}));
           }
+          // The client itself, as an inspector or a serializer reaches it: before connecting (options, token
+          // provider results) and at its first connection (MQTT.js's client, the URL of the attempt).
+          const inspect = (when: string): void => {
+            console.log(client);
+            let json: string;
+            try {
+              json = JSON.stringify(client) ?? 'undefined';
+            } catch (error) {
+              json = `<JSON.stringify threw: ${String(error)}>`;
+            }
+            void send(JSON.stringify({ event: `client ${when}: JSON.stringify`, payload: json })).catch(() => {});
+            void send(serialise(`client ${when}: every enumerable property`, client)).catch(() => {});
+          };
+          inspect('created');
+          let first = true;
+          client.on('connect', () => {
+            if (!first) return;
+            first = false;
+            inspect('connected');
+          });
           return client;
         };
       },
@@ -151,6 +178,20 @@ export interface SecretCapture {
 
 let bindingCounter = 0;
 
+/** JSON of a value that may hold cycles (jsonValue() keeps them: `console.log(client)`), each repeat as "[circular]". */
+function stringifyCycleSafe(value: unknown): string {
+  const seen = new WeakSet<object>();
+  return (
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === 'object' && v !== null) {
+        if (seen.has(v)) return '[circular]';
+        seen.add(v);
+      }
+      return v;
+    }) ?? String(value)
+  );
+}
+
 /**
  * Starts capturing on `page`. Call it before the page navigates (the event tap is an init script and
  * an exposed binding), i.e. in a fixture that the page fixtures depend on.
@@ -163,7 +204,7 @@ export async function captureSecretSurfaces(page: Page, options: { events?: bool
     captured.push({ source: 'console', text: `${message.type()}: ${message.text()}` });
     // text() shows objects as previews; the values themselves are read too, where they still exist.
     for (const arg of message.args()) {
-      pending.push(arg.jsonValue().then((value) => captured.push({ source: 'console', text: JSON.stringify(value) ?? String(value) }), () => undefined));
+      pending.push(arg.jsonValue().then((value) => captured.push({ source: 'console', text: stringifyCycleSafe(value) }), () => undefined));
     }
   });
   page.on('pageerror', (error) => captured.push({ source: 'pageerror', text: `${error.name}: ${error.message}\n${error.stack ?? ''}` }));
