@@ -28,6 +28,8 @@ export class WebSocketDuplex extends EventEmitter {
   writable = true;
   readonly socket: WebSocketLike;
   readonly #options: WebSocketDuplexOptions;
+  /** Above this many bytes waiting in the socket, writers are held back (default 1 MiB). */
+  readonly #highWaterMark: number;
   #sink: { write(chunk: Buffer): unknown } | undefined;
   #pending: Array<string | Uint8Array> = [];
   #drainDue = false;
@@ -37,6 +39,7 @@ export class WebSocketDuplex extends EventEmitter {
     super();
     this.socket = socket;
     this.#options = options;
+    this.#highWaterMark = options.highWaterMark ?? 1024 * 1024;
     socket.binaryType = 'arraybuffer';
     socket.addEventListener('open', () => this.#flushPending());
     socket.addEventListener('message', (event: { data: unknown }) => this.#receive(event.data));
@@ -56,7 +59,7 @@ export class WebSocketDuplex extends EventEmitter {
     if (this.socket.readyState === 0 || this.#pending.length > 0) this.#pending.push(chunk);
     else this.#send(chunk);
     if (callback) nextTick(callback);
-    const below = this.socket.bufferedAmount <= (this.#options.highWaterMark ?? 1024 * 1024);
+    const below = this.socket.bufferedAmount <= this.#highWaterMark;
     if (!below) this.#waitForDrain();
     return below;
   }
@@ -116,7 +119,7 @@ export class WebSocketDuplex extends EventEmitter {
     this.#drainDue = true;
     const check = (): void => {
       if (this.destroyed) return;
-      if (this.socket.bufferedAmount > (this.#options.highWaterMark ?? 1024 * 1024)) {
+      if (this.socket.bufferedAmount > this.#highWaterMark) {
         this.#options.setTimeout(check, DRAIN_POLL_MS);
         return;
       }
