@@ -20,9 +20,6 @@ export interface MqttFactoryContext {
 /** Largest WebSocket message the default factory's sockets send. */
 export const MAX_WS_MESSAGE_BYTES = 64 * 1024;
 
-/** Options MQTT.js hands to Node's `ws` for wss: with any of them the caller wants Node's TLS, not ours. */
-const NODE_TLS_OPTIONS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized'];
-
 /** MQTT.js takes its browser transport (and calls `createWebsocket`) only where this holds. */
 function browserTransport(options: IClientOptions): boolean {
   if (typeof WebSocket !== 'function') return false;
@@ -30,7 +27,8 @@ function browserTransport(options: IClientOptions): boolean {
   const page = g.window !== undefined && g.window.document !== undefined;
   const worker = typeof self === 'object' && /WorkerGlobalScope/.test(String((self as object).constructor?.name));
   if (!page && !worker) return false;
-  return !NODE_TLS_OPTIONS.some((key) => (options as Record<string, unknown>)[key] !== undefined);
+  // The `tls` option reaches MQTT.js as `wsOptions` for Node's `ws` (mqtt-options.ts): with any, Node's TLS, not ours.
+  return !options.wsOptions || Object.keys(options.wsOptions).length === 0;
 }
 
 /**
