@@ -4,7 +4,7 @@ import { defaultBrowserSignals } from './browser-signals';
 import { systemClock } from './clock';
 import { Connection } from './connection';
 import { ErrorCode, WebMqttError, isWebMqttError } from './errors';
-import type { ClientEvents } from './events';
+import type { ClientEvents, ClientRole } from './events';
 import { silentLogger } from './logger';
 import { createMessage, type Message } from './message';
 import type { MessagesOptions } from './message-stream';
@@ -115,6 +115,11 @@ export class WebMqttClient {
   /** The MQTT protocol version spoken (or to be tried next): 5, or 4 for 3.1.1. */
   get protocolVersion(): 4 | 5 {
     return this.connection.protocolVersion;
+  }
+
+  /** Whether this client holds its connection (`'solo'`, `'leader'`) or relays through another tab's (`'follower'`). */
+  get role(): ClientRole {
+    return 'solo';
   }
 
   /** Messages accepted but not yet sent (offline queue plus flow control). */

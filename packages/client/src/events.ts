@@ -21,6 +21,17 @@ export interface QueueChange {
   dropped?: number;
 }
 
+/**
+ * Where this tab's connection lives. `'solo'`: this client holds its own connection (the default, and wherever tabs
+ * cannot share one). With `shareAcrossTabs`, `'leader'` holds the shared connection and `'follower'` relays through it.
+ */
+export type ClientRole = 'leader' | 'follower' | 'solo';
+
+/** Payload of the `role` event. */
+export interface RoleChange {
+  role: ClientRole;
+}
+
 /** Payload of the `packet` event. Credentials are redacted. */
 export interface PacketTrace {
   direction: 'in' | 'out';
@@ -42,4 +53,5 @@ export interface ClientEvents {
   error: (error: WebMqttError) => void;
   queue: (change: QueueChange) => void;
   packet: (trace: PacketTrace) => void;
+  role: (change: RoleChange) => void;
 }

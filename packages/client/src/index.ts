@@ -17,7 +17,7 @@ export type {
   UrlOption,
   QoS,
 } from './options';
-export type { ClientEvents, StateChange, QueueChange, PacketTrace } from './events';
+export type { ClientEvents, StateChange, QueueChange, PacketTrace, ClientRole, RoleChange } from './events';
 export type { Message } from './message';
 export type { PublishOptions } from './publisher';
 export type { SubscribeOptions, Subscription, MessageHandler } from './subscriptions';
