@@ -54,9 +54,10 @@ async function callUrlFunction(source: () => string | Promise<string>): Promise<
  * Every credential an attempt to `url` would carry, by kind: what the URL holds (userinfo, credential-looking
  * query parameters), the token (`auth`) and MQTT 5 enhanced-auth data (`properties.authenticationData`).
  */
-export function attemptCredentials(url: URL, opts: Pick<NormalizedOptions, 'auth' | 'properties'>): string[] {
+export function attemptCredentials(url: URL, opts: Pick<NormalizedOptions, 'auth' | 'properties' | 'password'>): string[] {
   const found = urlCredentials(url, opts.auth ? [opts.auth.queryParam] : []);
   if (opts.auth) found.push('auth.token');
+  if (opts.password !== undefined) found.push('password');
   if (opts.properties?.['authenticationData'] !== undefined) found.push('properties.authenticationData');
   return found;
 }
@@ -68,7 +69,7 @@ export function attemptCredentials(url: URL, opts: Pick<NormalizedOptions, 'auth
  */
 export function checkTransport(
   url: string,
-  opts: Pick<NormalizedOptions, 'auth' | 'properties' | 'allowInsecureAuth'>,
+  opts: Pick<NormalizedOptions, 'auth' | 'properties' | 'password' | 'allowInsecureAuth'>,
   browserResolves = resolvesLocalhostItself(),
 ): void {
   const parsed = new URL(url);

@@ -72,6 +72,17 @@ const PING_ANSWER_MS = 5_000;
  */
 const MQTTJS_SECRET_OPTIONS = 'auth query path href wsOptions properties authPacket username password'.split(' ');
 
+/**
+ * Bytes as the engine's mqtt-packet takes a binary password: its own Buffer (it checks `instanceof Buffer`). The
+ * lean browser engine names its converter on the client (engine/lean-mqtt.ts); in Node it is the global Buffer.
+ */
+function engineBytes(mqtt: MqttClient, bytes: Uint8Array): Uint8Array {
+  const convert = (mqtt as unknown as Record<symbol, ((bytes: Uint8Array) => Uint8Array) | undefined>)[Symbol.for('webmqtt.engineBytes')];
+  if (convert) return convert(bytes);
+  const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBufferLike, offset: number, length: number): Uint8Array } }).Buffer;
+  return NodeBuffer ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
+}
+
 /** Sets `target[key]` as a non-enumerable property (MQTT.js reads it as usual). */
 function hideOption(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
@@ -355,7 +366,7 @@ export class Connection {
   }
 
   private open(url: string, token: ResolvedToken | undefined): void {
-    const creds = applyToken(this.#opts.auth, url, token?.token);
+    const creds = applyToken(this.#opts, url, token?.token);
     const socketGeneration = ++this.socketGeneration;
     const mqtt = this.#mqtt as MqttClient;
     this.connackReceived = false;
@@ -363,7 +374,7 @@ export class Connection {
     // Non-enumerable: MQTT.js reads them for the CONNECT, while an inspector or serializer that reaches its
     // client (the publisher holds it) does not see the token.
     hideOption(mqtt.options, 'username', creds.username);
-    hideOption(mqtt.options, 'password', creds.password);
+    hideOption(mqtt.options, 'password', creds.password instanceof Uint8Array ? engineBytes(mqtt, creds.password) : creds.password);
     mqtt.options.protocolVersion = this.protocolVersion;
     // MQTT.js fails in-flight QoS 1/2 publishes on a forced close when `clean && reconnectPeriod === 0`,
     // believing no reconnect will follow. One will, so the clean flag is restored for the CONNECT only.

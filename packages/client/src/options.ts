@@ -13,7 +13,7 @@ import { encodePayload } from './payload';
 export type TokenReason = 'initial' | 'reconnect' | 'rejected' | 'expiring';
 
 /** What a token provider may return. `expiresAt` is ms since epoch; without it a JWT's `exp` is read. */
-export type TokenResult = string | { token: string; expiresAt?: number };
+export type TokenResult = string | { token: string; expiresAt?: number | undefined };
 
 /** Called before every connection attempt. */
 export type TokenProvider = (context: { attempt: number; reason: TokenReason }) => TokenResult | Promise<TokenResult>;
@@ -31,30 +31,30 @@ export interface AuthOptions {
   /** A static token or a provider awaited before every connection attempt. */
   token: string | TokenProvider;
   /** Default `'password'` (recommended); `'query'` puts the token in the WebSocket request line: see {@link TokenPlacement}. */
-  placement?: TokenPlacement;
+  placement?: TokenPlacement | undefined;
   /** MQTT username sent with placement `'password'`. */
-  username?: string;
+  username?: string | undefined;
   /** Query parameter name for placement `'query'`. Default `'access_token'`. */
-  queryParam?: string;
+  queryParam?: string | undefined;
   /** Fetch a new token this long before the current one expires. Default 60 000. */
-  refreshBeforeExpiryMs?: number;
+  refreshBeforeExpiryMs?: number | undefined;
   /** A provider that takes longer than this fails the attempt. Default: `connectTimeoutMs`. */
-  providerTimeoutMs?: number;
+  providerTimeoutMs?: number | undefined;
 }
 
 export interface ReconnectOptions {
-  initialDelayMs?: number;
-  maxDelayMs?: number;
-  factor?: number;
-  jitter?: JitterMode;
-  maxAttempts?: number;
-  resetAfterMs?: number;
+  initialDelayMs?: number | undefined;
+  maxDelayMs?: number | undefined;
+  factor?: number | undefined;
+  jitter?: JitterMode | undefined;
+  maxAttempts?: number | undefined;
+  resetAfterMs?: number | undefined;
 }
 
 export interface OfflineQueueOptions {
-  maxMessages?: number;
-  maxBytes?: number;
-  overflow?: OverflowPolicy;
+  maxMessages?: number | undefined;
+  maxBytes?: number | undefined;
+  overflow?: OverflowPolicy | undefined;
 }
 
 export type QoS = 0 | 1 | 2;
@@ -62,9 +62,9 @@ export type QoS = 0 | 1 | 2;
 export interface WillOptions {
   topic: string;
   payload: string | Uint8Array;
-  qos?: QoS;
-  retain?: boolean;
-  properties?: Record<string, unknown>;
+  qos?: QoS | undefined;
+  retain?: boolean | undefined;
+  properties?: Record<string, unknown> | undefined;
 }
 
 /** PEM text or DER bytes (a Node.js `Buffer` is a `Uint8Array`). */
@@ -79,21 +79,21 @@ export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
  * transport the URL names (scheme, host, port), and any other key is `INVALID_OPTIONS`.
  */
 export interface TlsOptions {
-  ca?: TlsMaterial | TlsMaterial[];
-  cert?: TlsMaterial | TlsMaterial[];
-  key?: TlsMaterial | Array<TlsMaterial | { pem: TlsMaterial; passphrase?: string }>;
-  pfx?: TlsMaterial | Array<TlsMaterial | { buf: TlsMaterial; passphrase?: string }>;
-  passphrase?: string;
+  ca?: TlsMaterial | TlsMaterial[] | undefined;
+  cert?: TlsMaterial | TlsMaterial[] | undefined;
+  key?: TlsMaterial | Array<TlsMaterial | { pem: TlsMaterial; passphrase?: string }> | undefined;
+  pfx?: TlsMaterial | Array<TlsMaterial | { buf: TlsMaterial; passphrase?: string }> | undefined;
+  passphrase?: string | undefined;
   /** Default `true` (Node's): the broker's certificate must chain to `ca` or a system root. */
-  rejectUnauthorized?: boolean;
+  rejectUnauthorized?: boolean | undefined;
   /** The SNI name and the name the certificate must carry; default: the URL's host. */
-  servername?: string;
-  ciphers?: string;
-  minVersion?: TlsVersion;
-  maxVersion?: TlsVersion;
-  ecdhCurve?: string;
-  sigalgs?: string;
-  crl?: TlsMaterial | TlsMaterial[];
+  servername?: string | undefined;
+  ciphers?: string | undefined;
+  minVersion?: TlsVersion | undefined;
+  maxVersion?: TlsVersion | undefined;
+  ecdhCurve?: string | undefined;
+  sigalgs?: string | undefined;
+  crl?: TlsMaterial | TlsMaterial[] | undefined;
 }
 
 /** A broker URL, a list of cluster nodes tried in rotation, or a function resolving one per attempt. */
@@ -102,32 +102,44 @@ export type UrlOption = string | readonly string[] | (() => string | Promise<str
 /** Options of {@link createClient}. Only `url` is required. */
 export interface ClientOptions {
   url: UrlOption;
-  clientId?: string;
-  protocolVersion?: 'auto' | 4 | 5;
-  clean?: boolean;
-  sessionExpiryInterval?: number;
-  keepalive?: number;
-  connectTimeoutMs?: number;
-  auth?: AuthOptions;
+  clientId?: string | undefined;
+  protocolVersion?: 'auto' | 4 | 5 | undefined;
+  clean?: boolean | undefined;
+  sessionExpiryInterval?: number | undefined;
+  keepalive?: number | undefined;
+  connectTimeoutMs?: number | undefined;
+  /**
+   * A static MQTT username, as in MQTT.js: for brokers that check a name and password, or take the name from a
+   * client certificate. Shown in the `packet` log. With `auth`: the token's `auth.username` is the same setting
+   * (give one of them), and placement `'username'` puts the token here (then leave this out).
+   */
+  username?: string | undefined;
+  /**
+   * A static MQTT password (UTF-8 text or bytes; `null` for none, as in the seed's MQTT.js options). Redacted
+   * everywhere a token is, and never sent over plain `ws://` to another machine (see `allowInsecureAuth`). With
+   * `auth`, placement `'password'` (the default) sends the token here, so a static password is refused beside it.
+   */
+  password?: string | Uint8Array | null | undefined;
+  auth?: AuthOptions | undefined;
   /**
    * Allow credentials over plain `ws://` to a host that is not this machine: the token, userinfo in the URL,
    * credential-looking query parameters (`access_token`, `password`, `key`, …) and `properties.authenticationData`.
    * Default false: such an attempt fails with `INSECURE_TRANSPORT` before anything is sent.
    */
-  allowInsecureAuth?: boolean;
-  reconnect?: ReconnectOptions | boolean;
-  offlineQueue?: OfflineQueueOptions | false;
-  will?: WillOptions;
-  browserEvents?: boolean;
-  logger?: Logger;
-  tls?: TlsOptions;
+  allowInsecureAuth?: boolean | undefined;
+  reconnect?: ReconnectOptions | boolean | undefined;
+  offlineQueue?: OfflineQueueOptions | false | undefined;
+  will?: WillOptions | undefined;
+  browserEvents?: boolean | undefined;
+  logger?: Logger | undefined;
+  tls?: TlsOptions | undefined;
   /** MQTT 5 CONNECT properties (receiveMaximum, topicAliasMaximum, userProperties, …). */
-  properties?: Record<string, unknown>;
+  properties?: Record<string, unknown> | undefined;
   /** Injection points for tests and unusual runtimes. */
-  clock?: Clock;
-  random?: () => number;
-  mqttFactory?: MqttFactory;
-  browserSignals?: BrowserSignals | null;
+  clock?: Clock | undefined;
+  random?: () => number | undefined;
+  mqttFactory?: MqttFactory | undefined;
+  browserSignals?: BrowserSignals | null | undefined;
 }
 
 export interface NormalizedAuth {
@@ -156,6 +168,9 @@ export interface NormalizedOptions {
   sessionExpiryInterval: number | undefined;
   keepalive: number;
   connectTimeoutMs: number;
+  username: string | undefined;
+  /** Never null: `null` (no password) is normalised to undefined. */
+  password: string | Uint8Array | undefined;
   auth: NormalizedAuth | undefined;
   allowInsecureAuth: boolean;
   reconnect: BackoffPolicy | false;
@@ -191,7 +206,10 @@ const SECRET_FIELD = /(?:^|\.)(?:auth|tls|properties|password)(?:[.[]|$)/;
  * enhanced-auth data): kept non-enumerable on the normalised options, so `JSON.stringify` and `util.inspect` of
  * anything holding them (the client) do not reach them. The code reads them as usual.
  */
-const HIDDEN_OPTIONS = ['url', 'auth', 'tls', 'properties'] as const;
+const HIDDEN_OPTIONS = ['url', 'password', 'auth', 'tls', 'properties'] as const;
+
+/** Options for tests and unusual runtimes: not named among the documented options in an unknown-key error. */
+const INJECTION_POINTS = ['clock', 'random', 'mqttFactory', 'browserSignals'];
 
 /**
  * The INVALID_OPTIONS error for a bad option or call argument: names it, says what it must be and what it got
@@ -410,6 +428,12 @@ function tables(): Record<string, Check> {
     sessionExpiryInterval: (value, field) => (value === undefined ? undefined : num(0, 0xffffffff, 0)(value, field)),
     keepalive: num(0, 65_535, 30),
     connectTimeoutMs: num(1, MAX_MS, 10_000),
+    username: text,
+    password: (value, field) => {
+      if (value === null || value === undefined) return undefined;
+      if (typeof value !== 'string' && !(value instanceof Uint8Array)) fail(field, 'a string, a Uint8Array or null', value);
+      return value;
+    },
     auth: (value, field, done) => {
       const auth = section<NormalizedAuth>(AUTH)(value, field);
       if (auth && (value as AuthOptions).providerTimeoutMs === undefined) auth.providerTimeoutMs = done!['connectTimeoutMs'] as number;
@@ -435,6 +459,27 @@ function tables(): Record<string, Check> {
 }
 
 /**
+ * Static credentials beside a token: where the token goes decides which static field it takes, so giving both is
+ * a conflict named with both options (never silently one of them). `auth.username` and `username` are one setting.
+ */
+function checkCredentials(options: NormalizedOptions): void {
+  const auth = options.auth;
+  if (!auth) return;
+  const conflict = (a: string, b: string, why: string): never => {
+    throw new WebMqttError(ErrorCode.INVALID_OPTIONS, `Options "${a}" and "${b}" conflict: ${why}`, { field: a });
+  };
+  if (auth.placement === 'password' && options.password !== undefined) {
+    conflict('password', 'auth', 'the token goes in the CONNECT password (auth.placement "password", the default). Drop the static password, or set auth.placement to "username" or "query".');
+  }
+  if (auth.placement === 'username' && options.username !== undefined) {
+    conflict('username', 'auth.placement', 'the token goes in the CONNECT username (auth.placement "username"). Drop the static username, or place the token elsewhere.');
+  }
+  if (auth.username !== undefined && options.username !== undefined && auth.username !== options.username) {
+    conflict('username', 'auth.username', 'they name two different usernames; give one of them.');
+  }
+}
+
+/**
  * Validates options once, at `createClient()`, and fills defaults.
  * Throws a WebMqttError `INVALID_OPTIONS` naming the option and what was expected.
  */
@@ -442,7 +487,9 @@ export function normalizeOptions(input: unknown): NormalizedOptions {
   if (!isPlainObject(input)) fail('options', 'an object such as { url: "wss://broker.example.com:8085/mqtt" }', input);
   const table = tables();
   // An unknown key's message lists the documented options, not the injection points (clock, random, …).
-  const options = checkObject<NormalizedOptions>(input, '', table, `the documented options (${Object.keys(table).slice(0, 16).join(', ')})`);
+  const documented = Object.keys(table).filter((key) => !INJECTION_POINTS.includes(key));
+  const options = checkObject<NormalizedOptions>(input, '', table, `the documented options (${documented.join(', ')})`);
+  checkCredentials(options);
   options.clientId ??= randomClientId(options.random);
   for (const key of HIDDEN_OPTIONS) Object.defineProperty(options, key, { value: options[key], enumerable: false });
   return options;

@@ -1,7 +1,7 @@
 import type { Clock } from './clock';
 import { ErrorCode, WebMqttError, isWebMqttError } from './errors';
 import { jwtExpiresAt } from './jwt';
-import type { NormalizedAuth, TokenReason } from './options';
+import type { NormalizedAuth, NormalizedOptions, TokenReason } from './options';
 import { withQueryParam } from './url';
 
 /** A token ready to be sent, and when it stops being valid (ms since epoch), if known. */
@@ -14,7 +14,7 @@ export interface ResolvedToken {
 export interface Credentials {
   url: string;
   username: string | undefined;
-  password: string | undefined;
+  password: string | Uint8Array | undefined;
 }
 
 function invalidToken(detail: string): WebMqttError {
@@ -104,17 +104,20 @@ export function resolveToken(
 }
 
 /** Puts the token where the broker expects it. */
-export function applyToken(auth: NormalizedAuth | undefined, url: string, token: string | undefined): Credentials {
-  if (!auth || token === undefined) return { url, username: undefined, password: undefined };
-  switch (auth.placement) {
-    case 'username':
-      return { url, username: token, password: undefined };
-    case 'query':
-      return { url: withQueryParam(url, auth.queryParam, token), username: auth.username, password: undefined };
-    default:
-      // MQTT 3.1.1 forbids a password without a username: send an empty one when none is configured.
-      return { url, username: auth.username ?? '', password: token };
-  }
+export function applyToken(
+  opts: Pick<NormalizedOptions, 'auth' | 'username' | 'password'>,
+  url: string,
+  token: string | undefined,
+): Credentials {
+  const auth = opts.auth;
+  let creds: Credentials;
+  if (!auth || token === undefined) creds = { url, username: opts.username, password: opts.password };
+  else if (auth.placement === 'username') creds = { url, username: token, password: opts.password };
+  else if (auth.placement === 'query') creds = { url: withQueryParam(url, auth.queryParam, token), username: auth.username ?? opts.username, password: opts.password };
+  else creds = { url, username: auth.username ?? opts.username, password: token };
+  // MQTT 3.1.1 forbids a password without a username: send an empty one when none is configured.
+  if (creds.password !== undefined && creds.username === undefined) creds.username = '';
+  return creds;
 }
 
 /** Never refresh sooner than this after connecting: a token shorter-lived than the margin must not cause a reconnect loop. */

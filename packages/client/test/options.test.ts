@@ -47,6 +47,12 @@ const BAD: Array<[string, Record<string, unknown>, string]> = [
   ['connectTimeoutMs 0', { connectTimeoutMs: 0 }, 'connectTimeoutMs'],
   ['connectTimeoutMs NaN', { connectTimeoutMs: Number.NaN }, 'connectTimeoutMs'],
   ['connectTimeoutMs a string', { connectTimeoutMs: '1000' }, 'connectTimeoutMs'],
+  ['username a number', { username: 7 }, 'username'],
+  ['password a number', { password: 1234 }, 'password'],
+  ['password an ArrayBuffer', { password: new ArrayBuffer(2) }, 'password'],
+  ['password beside a token placed in the password', { password: 'p', auth: { token: 't' } }, 'password'],
+  ['username beside a token placed in the username', { username: 'u', auth: { token: 't', placement: 'username' } }, 'username'],
+  ['username and auth.username naming two users', { username: 'a', auth: { token: 't', username: 'b' } }, 'username'],
   ['auth a string', { auth: 'token' }, 'auth'],
   ['auth.token missing', { auth: {} }, 'auth.token'],
   ['auth.token empty', { auth: { token: '' } }, 'auth.token'],
@@ -92,7 +98,7 @@ describe('normalizeOptions: rejects bad options with INVALID_OPTIONS naming the 
   it('has more than 40 cases, covering every validated top-level option', () => {
     expect(BAD.length).toBeGreaterThan(40);
     const covered = new Set(BAD.map(([, , field]) => field.split(/[.[]/)[0]));
-    const validated = ['url', 'clientId', 'protocolVersion', 'clean', 'sessionExpiryInterval', 'keepalive', 'connectTimeoutMs', 'auth',
+    const validated = ['url', 'clientId', 'protocolVersion', 'clean', 'sessionExpiryInterval', 'keepalive', 'connectTimeoutMs', 'username', 'password', 'auth',
       'allowInsecureAuth', 'reconnect', 'offlineQueue', 'will', 'browserEvents', 'logger', 'tls', 'properties', 'random', 'mqttFactory'];
     expect(validated.filter((key) => !covered.has(key))).toEqual([]);
   });
@@ -166,6 +172,45 @@ describe('normalizeOptions: URL hints', () => {
   });
 });
 
+describe('normalizeOptions: static credentials (the seed\'s username / password)', () => {
+  it('accepts the seed\'s options as written: a username and password null', () => {
+    const o = normalizeOptions({ url: 'ws://localhost:8084/mqtt', clean: true, clientId: 'tbmq_websockets_client_id', username: 'tbmq_websockets_username', password: null });
+    expect(o.username).toBe('tbmq_websockets_username');
+    expect(o.password).toBeUndefined();
+  });
+
+  it('keeps a text or binary password, out of JSON and enumeration', () => {
+    const bytes = new Uint8Array([1, 2, 3]);
+    expect(normalizeOptions({ url: URL_OK, username: 'u', password: bytes }).password).toBe(bytes);
+    const o = normalizeOptions({ url: URL_OK, username: 'u', password: 'hunter2-secret' });
+    expect(o.password).toBe('hunter2-secret');
+    expect(JSON.stringify(o)).not.toContain('hunter2-secret');
+    expect(Object.keys(o)).not.toContain('password');
+  });
+
+  it('never echoes a bad password in the error', () => {
+    expect(optionError({ url: URL_OK, password: { secret: 'x' } }).message).not.toContain('secret');
+  });
+
+  it('names both options of a conflict and says how to resolve it', () => {
+    const error = optionError({ url: URL_OK, password: 'p', auth: { token: 't' } });
+    expect(error.message).toMatch(/"password" and "auth" conflict/);
+    expect(error.message).toMatch(/placement/);
+  });
+
+  it('allows a static password beside a token in the username or the query, and one username given twice', () => {
+    expect(normalizeOptions({ url: URL_OK, password: 'p', auth: { token: 't', placement: 'username' } }).password).toBe('p');
+    expect(normalizeOptions({ url: URL_OK, username: 'u', password: 'p', auth: { token: 't', placement: 'query' } }).username).toBe('u');
+    expect(normalizeOptions({ url: URL_OK, username: 'u', auth: { token: 't', username: 'u' } }).username).toBe('u');
+  });
+
+  it('lists every documented option, and no injection point, when a key is unknown', () => {
+    const message = optionError({ url: URL_OK, user: 'x' }).message;
+    for (const name of ['username', 'password', 'tls', 'properties']) expect(message).toContain(name);
+    expect(message).not.toMatch(/mqttFactory|browserSignals/);
+  });
+});
+
 describe('normalizeOptions: accepted shapes and defaults', () => {
   it('fills every default', () => {
     const o = normalizeOptions({ url: URL_OK, random: () => 0.5 });
@@ -177,6 +222,8 @@ describe('normalizeOptions: accepted shapes and defaults', () => {
       sessionExpiryInterval: undefined,
       keepalive: 30,
       connectTimeoutMs: 10_000,
+      username: undefined,
+      password: undefined,
       auth: undefined,
       allowInsecureAuth: false,
       reconnect: { initialDelayMs: 1000, maxDelayMs: 30_000, factor: 2, jitter: 'full', maxAttempts: Infinity, resetAfterMs: 10_000 },

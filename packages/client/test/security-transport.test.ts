@@ -109,6 +109,8 @@ describe('security: every credential needs wss:// off this machine, not only a t
     ['?access_token=', 'ws://broker.example.com/mqtt?access_token=abc', {}],
     ['?password=', 'ws://broker.example.com/mqtt?v=1&password=abc', {}],
     ['?X-Amz-Security-Token=', 'ws://broker.example.com/mqtt?X-Amz-Security-Token=abc', {}],
+    ['a static password', 'ws://broker.example.com/mqtt', { username: 'u', password: 'p' }],
+    ['a static binary password', 'ws://broker.example.com/mqtt', { password: new Uint8Array([1]) }],
     ['properties.authenticationData', 'ws://broker.example.com/mqtt', { properties: { authenticationMethod: 'SCRAM-SHA-1', authenticationData: new Uint8Array([1, 2, 3]) } }],
   ])('refuses %s over ws:// to a remote host without opening anything', async (_what, url, extra) => {
     const h = harness({ url, ...extra });

@@ -114,31 +114,53 @@ describe('resolveToken', () => {
 
 describe('applyToken', () => {
   const url = 'wss://b.example.com/mqtt';
+  const opts = (a: ReturnType<typeof auth> | undefined, statics: { username?: string; password?: string | Uint8Array } = {}) => ({
+    auth: a,
+    username: statics.username,
+    password: statics.password,
+  });
 
   it('sends the token as password with an empty username when none is configured', () => {
-    expect(applyToken(auth(), url, 'T')).toEqual({ url, username: '', password: 'T' });
+    expect(applyToken(opts(auth()), url, 'T')).toEqual({ url, username: '', password: 'T' });
   });
 
   it('sends the configured username with the token as password', () => {
-    expect(applyToken(auth({ username: 'dash' }), url, 'T')).toEqual({ url, username: 'dash', password: 'T' });
+    expect(applyToken(opts(auth({ username: 'dash' })), url, 'T')).toEqual({ url, username: 'dash', password: 'T' });
   });
 
   it('sends the token as username with placement username', () => {
-    expect(applyToken(auth({ placement: 'username' }), url, 'T')).toEqual({ url, username: 'T', password: undefined });
+    expect(applyToken(opts(auth({ placement: 'username' })), url, 'T')).toEqual({ url, username: 'T', password: undefined });
   });
 
   it('adds the token to the query, keeping the existing query and URL-encoding it', () => {
-    const result = applyToken(auth({ placement: 'query' }), 'wss://b.example.com/mqtt?v=1&x=y', 'a b&c=d');
+    const result = applyToken(opts(auth({ placement: 'query' })), 'wss://b.example.com/mqtt?v=1&x=y', 'a b&c=d');
     expect(result).toEqual({ url: 'wss://b.example.com/mqtt?v=1&x=y&access_token=a%20b%26c%3Dd', username: undefined, password: undefined });
   });
 
   it('replaces a query parameter of the same name and uses a custom name', () => {
-    expect(applyToken(auth({ placement: 'query', queryParam: 'jwt' }), 'wss://b.example.com/mqtt?jwt=old', 'new').url).toBe('wss://b.example.com/mqtt?jwt=new');
+    expect(applyToken(opts(auth({ placement: 'query', queryParam: 'jwt' })), 'wss://b.example.com/mqtt?jwt=old', 'new').url).toBe('wss://b.example.com/mqtt?jwt=new');
   });
 
   it('sends no credentials without auth or token', () => {
-    expect(applyToken(undefined, url, 'T')).toEqual({ url, username: undefined, password: undefined });
-    expect(applyToken(auth(), url, undefined)).toEqual({ url, username: undefined, password: undefined });
+    expect(applyToken(opts(undefined), url, 'T')).toEqual({ url, username: undefined, password: undefined });
+    expect(applyToken(opts(auth()), url, undefined)).toEqual({ url, username: undefined, password: undefined });
+  });
+
+  it('sends static credentials as given without auth; a password alone gets an empty username (3.1.1 needs one)', () => {
+    expect(applyToken(opts(undefined, { username: 'tbmq_websockets_username' }), url, undefined)).toEqual({ url, username: 'tbmq_websockets_username', password: undefined });
+    const bytes = new Uint8Array([0, 255]);
+    expect(applyToken(opts(undefined, { username: 'u', password: bytes }), url, undefined)).toEqual({ url, username: 'u', password: bytes });
+    expect(applyToken(opts(undefined, { password: 'p' }), url, undefined)).toEqual({ url, username: '', password: 'p' });
+  });
+
+  it('puts the static username beside a token in the password, and the static password beside a token in the username or query', () => {
+    expect(applyToken(opts(auth(), { username: 'dash' }), url, 'T')).toEqual({ url, username: 'dash', password: 'T' });
+    expect(applyToken(opts(auth({ placement: 'username' }), { password: 'p' }), url, 'T')).toEqual({ url, username: 'T', password: 'p' });
+    expect(applyToken(opts(auth({ placement: 'query' }), { username: 'dash', password: 'p' }), url, 'T')).toEqual({
+      url: `${url}?access_token=T`,
+      username: 'dash',
+      password: 'p',
+    });
   });
 });
 

@@ -31,7 +31,7 @@ const url = 'wss://broker.example.com:8085/mqtt';
 
 describe('events: on(), once() and off() are checked against ClientEvents', () => {
   it('names exactly the documented events', () => {
-    expectTypeOf<keyof ClientEvents>().toEqualTypeOf<'state' | 'connect' | 'message' | 'error' | 'queue' | 'packet'>();
+    expectTypeOf<keyof ClientEvents>().toEqualTypeOf<'state' | 'connect' | 'message' | 'error' | 'queue' | 'packet' | 'role'>();
   });
 
   it('gives each on() listener the payload of its event', () => {

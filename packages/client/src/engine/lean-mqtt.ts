@@ -1,5 +1,6 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { EngineTransport } from './mqtt-engine';
+import { Buffer } from './buffer';
 import { WebSocketDuplex } from './ws-duplex';
 import loadMqttClient from './load-mqtt-client.cjs';
 
@@ -39,6 +40,8 @@ export function connect(url: string, options: IClientOptions, transport: EngineT
     return new WebSocketDuplex(socket, { setTimeout: transport.setTimeout });
   };
   const client = new MqttClientClass(streamBuilder as never, opts);
+  // A binary CONNECT password must be this engine's Buffer (mqtt-packet checks `instanceof Buffer`): the SDK converts with this.
+  Object.defineProperty(client, Symbol.for('webmqtt.engineBytes'), { value: (bytes: Uint8Array) => new Buffer(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength) });
   if (!opts.manualConnect) client.connect();
   return client;
 }
