@@ -487,7 +487,7 @@ export class Connection {
         ? new WebMqttError(ErrorCode.CONNECTION_LOST, `The broker closed the connection (${reasonText(server.reasonCode, this.protocolVersion)}${server.reasonString ? `: ${JSON.stringify(server.reasonString.slice(0, 200))}` : ''}).`, { reasonCode: server.reasonCode })
         : this.attemptError ?? new WebMqttError(ErrorCode.CONNECTION_LOST, 'The connection to the broker was lost; reconnecting.');
       this.nextReason = 'reconnect';
-      this.scheduleRetry(reason);
+      this.scheduleRetry(reason, true);
       return;
     }
     if (this.state === 'connecting' && this.connackReceived) {
@@ -533,7 +533,8 @@ export class Connection {
     return this.#opts.reconnect || { initialDelayMs: 0, maxDelayMs: 0, factor: 1, jitter: 'none' as const, maxAttempts: 0, resetAfterMs: 0 };
   }
 
-  private scheduleRetry(reason: WebMqttError): void {
+  /** Waits before the next attempt, or gives up; `lost`: the connection dropped (a wait, not a failed attempt). */
+  private scheduleRetry(reason: WebMqttError, lost = false): void {
     const policy = this.#opts.reconnect;
     if (!policy) {
       this.fail(reason);
@@ -543,9 +544,10 @@ export class Connection {
       this.setState('offline', { reason });
       return;
     }
-    const delay = this.retries.failed(policy, this.#opts.random);
+    const delay = lost ? this.retries.lost(policy, this.#opts.random) : this.retries.failed(policy, this.#opts.random);
     if (delay === undefined) {
-      this.fail(new WebMqttError(ErrorCode.RECONNECT_EXHAUSTED, `Gave up after ${policy.maxAttempts} attempts (reconnect.maxAttempts); call connect() to start again.`, { cause: reason, retryable: false }));
+      const made = this.retries.failures;
+      this.fail(new WebMqttError(ErrorCode.RECONNECT_EXHAUSTED, `Gave up after ${made} ${made === 1 ? 'attempt' : 'attempts'}, each failed (reconnect.maxAttempts is ${policy.maxAttempts}); call connect() to start again. Last failure: ${reason.message}`, { cause: reason, retryable: false }));
       return;
     }
     // `attempt` is the number of the attempt being waited for, as the `connecting` that follows says.

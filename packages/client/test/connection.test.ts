@@ -129,25 +129,28 @@ describe('connection: reconnect with backoff', () => {
     expect(waiting.attempt).toBe(making.attempt);
   });
 
-  it('fails with RECONNECT_EXHAUSTED after maxAttempts retries and rejects connect()', async () => {
+  it('fails with RECONNECT_EXHAUSTED after maxAttempts attempts, says how many, and rejects connect()', async () => {
     const h = harness({ reconnect: { maxAttempts: 3 } });
     const done = track(h.client.connect());
     await flush();
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       await failAttempt(h);
       expect(h.client.state).toBe('reconnecting');
       await h.clock.tick(h.states.at(-1)!.retryInMs!);
     }
     await failAttempt(h);
     expect(h.client.state).toBe('failed');
-    // the initial attempt and 3 retries
-    expect(h.fake.connects).toHaveLength(4);
+    // three attempts in all, as the option's name says
+    expect(h.fake.connects).toHaveLength(3);
+    expect(h.states.filter((s) => s.current === 'connecting').map((s) => s.attempt)).toEqual([1, 2, 3]);
     expect(done.state).toBe('rejected');
     expect(done.error.code).toBe(ErrorCode.RECONNECT_EXHAUSTED);
+    expect(done.error.message).toMatch(/^Gave up after 3 attempts, each failed \(reconnect\.maxAttempts is 3\)/);
+    expect(done.error.message).toContain('Last failure: ');
     expect(done.error.retryable).toBe(false);
     expect(h.states.at(-1)!.reason?.code).toBe(ErrorCode.RECONNECT_EXHAUSTED);
     await h.clock.tick(120_000);
-    expect(h.fake.connects).toHaveLength(4);
+    expect(h.fake.connects).toHaveLength(3);
     expect(h.clock.pendingTimers).toBe(0);
   });
 
@@ -163,7 +166,7 @@ describe('connection: reconnect with backoff', () => {
   });
 
   it('starts counting again when connect() is called after failed', async () => {
-    const h = harness({ reconnect: { maxAttempts: 1 } });
+    const h = harness({ reconnect: { maxAttempts: 2 } });
     void h.client.connect().catch(() => {});
     await flush();
     await failAttempt(h);
