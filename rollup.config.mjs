@@ -175,4 +175,40 @@ export default [
     plugins: [dts({ tsconfig: `${pkgDir}/tsconfig.json` })],
     output: [{ file: out('index.d.ts'), format: 'es' }, { file: out('index.d.cts'), format: 'es' }],
   },
+  // @webmqtt/react (packages/react): after the client's entries, whose dist/index.d.ts its types import.
+  ...reactBuild(),
 ];
+
+// @webmqtt/react: ESM + CJS with react and @webmqtt/client external (peer dependencies), and one rolled-up .d.ts
+// (copied to .d.cts for require()). The source has no JSX (createElement), so react/jsx-runtime is never imported.
+// 'use client' opens both files: in React Server Components apps (Next.js app router) the hooks run on the client.
+function reactBuild() {
+  const dir = 'packages/react';
+  const reactPkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8'));
+  const reactBanner = `/*! ${reactPkg.name} v${reactPkg.version} | MIT */\n'use client';`;
+  const external = (id) => id === 'react' || id.startsWith('react/') || id === '@webmqtt/client';
+  return [
+    {
+      input: `${dir}/src/index.ts`,
+      external,
+      plugins: [
+        typescript({
+          tsconfig: `${dir}/tsconfig.json`,
+          // The comments stay in the source maps (inlineSources) and the .d.ts; the JS goes without them.
+          compilerOptions: { declaration: false, sourceMap: true, inlineSources: true, removeComments: true, outDir: undefined, rootDir: undefined },
+          include: [`${dir}/src/**/*.ts`],
+        }),
+      ],
+      output: [
+        { file: `${dir}/dist/index.mjs`, format: 'es', sourcemap: true, banner: reactBanner },
+        { file: `${dir}/dist/index.cjs`, format: 'cjs', sourcemap: true, banner: reactBanner, exports: 'named' },
+      ],
+    },
+    {
+      input: `${dir}/src/index.ts`,
+      external,
+      plugins: [dts({ tsconfig: `${dir}/tsconfig.json` })],
+      output: [{ file: `${dir}/dist/index.d.ts`, format: 'es' }, { file: `${dir}/dist/index.d.cts`, format: 'es' }],
+    },
+  ];
+}

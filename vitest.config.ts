@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts'],
+    include: ['packages/*/test/**/*.test.ts', 'packages/react/test/**/*.test.tsx'],
     environment: 'node',
     testTimeout: 20_000,
     typecheck: {

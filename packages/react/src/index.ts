@@ -1,0 +1,11 @@
+export { MqttProvider } from './mqtt-provider';
+export { useMqttClient } from './use-mqtt-client';
+export { useMqttState } from './use-mqtt-state';
+export { useSubscription } from './use-subscription';
+export { usePublish } from './use-publish';
+export type { MqttProviderProps } from './mqtt-provider';
+export type { MqttState } from './connection-state-store';
+export type { UseSubscriptionOptions } from './use-subscription';
+export type { SubscriptionResult } from './subscription-store';
+export type { PublishFunction } from './use-publish';
+export type { FrameScheduler } from './frame-batcher';
