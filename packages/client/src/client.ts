@@ -11,6 +11,7 @@ import type { MessagesOptions } from './message-stream';
 import { defaultMqttFactory } from './mqtt-factory';
 import { normalizeOptions, optionError, type ClientOptions, type NormalizedOptions } from './options';
 import { redactPacket } from './packet-trace';
+import { PacketLog } from './packet-log';
 import { encodePayload } from './payload';
 import { Publisher, type PublishOptions } from './publisher';
 import type { Requests, RequestOptions, Responder, ResponderHandler } from './requests';
@@ -56,6 +57,7 @@ export class WebMqttClient {
   /** request()/respond() code, loaded on first use (see {@link loadRequests}); unset until then. */
   private requests: Requests | undefined;
   private requestsLoading: Promise<Requests> | undefined;
+  private readonly packets = new PacketLog((trace) => this.emit('packet', trace));
 
   constructor(options: ClientOptions) {
     this.opts = normalizeOptions(options);
@@ -98,6 +100,7 @@ export class WebMqttClient {
           this.subscriptions.rejectPending(error);
         },
         inFlight: () => this.publisher.inFlightCount,
+        socket: (event) => (event === 'open' ? this.packets.opened() : this.packets.gone()),
       },
     );
   }
@@ -279,7 +282,7 @@ export class WebMqttClient {
     const trace = (direction: 'in' | 'out') => (packet: unknown) => {
       // Tracing costs a copy per packet: only when someone listens.
       if (this.emitter.listenerCount('packet') === 0) return;
-      this.emit('packet', { direction, packet: redactPacket(packet as Record<string, unknown>, this.opts.auth?.placement === 'username') });
+      this.packets.add({ direction, packet: redactPacket(packet as Record<string, unknown>, this.opts.auth?.placement === 'username') });
     };
     mqtt.on('packetsend', trace('out'));
     mqtt.on('packetreceive', trace('in'));

@@ -18,6 +18,7 @@ import { keepaliveTimer, type IntervalTimer } from './keepalive-timer';
 import { nextTurn } from './next-turn';
 import { mqttOptions } from './mqtt-options';
 import { ProtocolFallback } from './protocol-fallback';
+import { closedBeforeConnack, connectionLost, notMqtt, transportFailure, unknownOutcome, type SocketOutcome } from './attempt-failure';
 
 /** What the connection tells the client that owns it. */
 export interface ConnectionHooks {
@@ -34,6 +35,8 @@ export interface ConnectionHooks {
   inFlight(): number;
   /** The client gave up (state `failed`): whatever waits for the connection must settle now. */
   failed(reason: WebMqttError): void;
+  /** The current socket is open (where the transport says so) or gone: the packet log holds what was not sent. */
+  socket(event: 'open' | 'gone'): void;
 }
 
 /** Facts from a CONNACK the publish and subscribe layers need. */
@@ -145,6 +148,8 @@ export class Connection {
   /** The broker accepted this attempt's CONNECT; MQTT.js may still be re-sending before it says 'connect'. */
   private connackReceived = false;
   private readonly protocol: ProtocolFallback;
+  /** What the current attempt's socket showed: opened, close code and reason (browser WebSockets). */
+  private outcome: SocketOutcome = unknownOutcome();
 
   constructor(opts: NormalizedOptions, deps: { clock: Clock; factory: MqttFactory; signals: BrowserSignals | null; logger: Logger }, hooks: ConnectionHooks) {
     this.#opts = opts;
@@ -186,6 +191,8 @@ export class Connection {
     }
     if (this.state === 'connected') return Promise.resolve();
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    // While waiting to reconnect, connect() is "retry now": the attempt starts at once, the count goes on.
+    if (this.state === 'reconnecting') this.retryNow();
     if (this.state === 'idle' || this.state === 'failed') {
       this.retries.reset();
       this.authRejections = 0;
@@ -340,7 +347,7 @@ export class Connection {
     const options = mqttOptions(this.#opts, this.protocolVersion);
     options.timerVariant = this.keepalive as never;
     options.transformWsUrl = () => this.#currentUrl;
-    const mqtt = await this.factory(url, options, { clock: this.clock });
+    const mqtt = await this.factory(url, options, { clock: this.clock, socket: () => this.watchSocket() });
     this.#mqtt = mqtt;
     // The publisher holds this client too: what MQTT.js keeps of the URL (userinfo, query) and of the options
     // (TLS settings, enhanced-auth data) stays readable by it but out of an inspector's or serializer's walk.
@@ -353,6 +360,9 @@ export class Connection {
     mqtt.on('packetreceive', (packet) => {
       this.packetsIn++;
       if (packet.cmd === 'connack') this.onConnackPacket(packet as unknown as Record<string, unknown>);
+      else if (this.state === 'connecting' && !this.connackReceived) {
+        this.failAttemptNow(new WebMqttError(ErrorCode.PROTOCOL_ERROR, `The server at ${this.where()} sent ${packet.cmd.toUpperCase()} before CONNACK: it breaks the MQTT protocol; check the URL points at an MQTT broker.`, { retryable: false, field: 'url' }));
+      }
     });
     mqtt.on('connect', (packet) => this.onConnack(packet as unknown as Record<string, unknown>));
     mqtt.on('error', (error) => this.onMqttError(error));
@@ -365,9 +375,27 @@ export class Connection {
     });
   }
 
+  /** Called by the default factory as each socket is made (synchronously, inside open()): its events, for this attempt only. */
+  private watchSocket(): { opened(): void; closed(code: number, reason: string): void } {
+    const generation = this.socketGeneration;
+    const outcome = this.outcome;
+    outcome.opened = false;
+    return {
+      opened: () => {
+        outcome.opened = true;
+        if (generation === this.socketGeneration) this.hooks.socket('open');
+      },
+      closed: (code, reason) => {
+        outcome.closeCode = code;
+        outcome.closeReason = reason;
+      },
+    };
+  }
+
   private open(url: string, token: ResolvedToken | undefined): void {
     const creds = applyToken(this.#opts, url, token?.token);
     const socketGeneration = ++this.socketGeneration;
+    this.outcome = unknownOutcome();
     const mqtt = this.#mqtt as MqttClient;
     this.connackReceived = false;
     this.#currentUrl = creds.url;
@@ -385,8 +413,10 @@ export class Connection {
     }
     else mqtt.reconnect({ incomingStore: mqtt.incomingStore, outgoingStore: mqtt.outgoingStore });
     mqtt.options.clean = false;
-    const stream = mqtt.stream as unknown as { once(event: string, fn: () => void): void; url?: unknown } | undefined;
+    const stream = mqtt.stream as unknown as { once(event: string, fn: () => void): void; on(event: string, fn: (error: Error) => void): void; url?: unknown } | undefined;
     stream?.once('close', () => this.onSocketClosed(socketGeneration));
+    // Every transport error, also those MQTT.js drops (it passes on only errors with a code: not ws's HTTP status).
+    stream?.on('error', (error) => this.onTransportError(error, socketGeneration));
     // MQTT.js's Node stream keeps the WebSocket URL (the token in it with placement 'query') as a plain property.
     if (stream && Object.hasOwn(stream, 'url')) hideOption(stream, 'url', stream.url);
     this.connectTimer = this.clock.setTimeout(() => {
@@ -413,8 +443,37 @@ export class Connection {
       this.attemptError = refusalError(error.code, this.protocolVersion);
       return;
     }
+    // Before the CONNACK, an error of MQTT.js's packet parser means the server does not speak MQTT.
+    const garbage = this.state === 'connecting' && !this.connackReceived ? notMqtt(error, this.where()) : undefined;
+    if (garbage) {
+      this.failAttemptNow(garbage);
+      return;
+    }
     this.attemptError ??= toWebMqttError(error, ErrorCode.CONNECTION_LOST);
     this.log.debug('socket error', { message: error.message });
+  }
+
+  /** A transport error of this attempt's socket (Node: TLS, HTTP status, refused port): named, and final where no retry helps. */
+  private onTransportError(error: Error, socketGeneration: number): void {
+    if (socketGeneration !== this.socketGeneration || this.state !== 'connecting' || this.connackReceived) return;
+    const failure = transportFailure(error, this.where());
+    if (!failure) return;
+    // Refused, reset, TLS, an HTTP status: the WebSocket never got to speak MQTT (no 3.1.1 retry for it).
+    this.outcome.opened = false;
+    if (!failure.retryable) this.failAttemptNow(failure);
+    else this.attemptError = failure;
+  }
+
+  /** Ends this attempt with `error` now, rather than when the socket (which may stay open) closes. */
+  private failAttemptNow(error: WebMqttError): void {
+    this.killSocket();
+    this.hooks.socket('gone');
+    this.attemptFailed(error);
+  }
+
+  /** The URL of this attempt, safe to show (no credentials). */
+  private where(): string {
+    return redactUrl(this.#currentUrl, this.redactParams());
   }
 
   private onConnackPacket(packet: Record<string, unknown>): void {
@@ -464,6 +523,7 @@ export class Connection {
 
   private onSocketClosed(socketGeneration: number): void {
     if (socketGeneration !== this.socketGeneration || this.state === 'closed') return;
+    this.hooks.socket('gone');
     this.clock.clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     const server = this.serverDisconnect;
@@ -485,7 +545,7 @@ export class Connection {
       }
       const reason = server
         ? new WebMqttError(ErrorCode.CONNECTION_LOST, `The broker closed the connection (${reasonText(server.reasonCode, this.protocolVersion)}${server.reasonString ? `: ${JSON.stringify(server.reasonString.slice(0, 200))}` : ''}).`, { reasonCode: server.reasonCode })
-        : this.attemptError ?? new WebMqttError(ErrorCode.CONNECTION_LOST, 'The connection to the broker was lost; reconnecting.');
+        : this.attemptError ?? connectionLost(this.outcome);
       this.nextReason = 'reconnect';
       this.scheduleRetry(reason, true);
       return;
@@ -496,26 +556,29 @@ export class Connection {
       return;
     }
     if (this.state === 'connecting') {
-      this.attemptFailed(this.attemptError ?? new WebMqttError(ErrorCode.CONNECTION_REFUSED, `The connection closed before the broker answered; check the URL (${redactUrl(this.#currentUrl, this.redactParams())}) and that the broker is up.`));
+      this.attemptFailed(this.attemptError ?? closedBeforeConnack(this.outcome, this.where()));
     }
   }
 
   private attemptFailed(error: WebMqttError): void {
     this.clearAttemptTimers();
     if (this.state === 'closed') return;
-    if (this.protocol.retryInV4(error)) {
+    if (this.protocol.retryInV4(error, this.outcome.opened)) {
       // The same node again, in 3.1.1, at once: not the next one of a cluster list.
       this.#urls.redirectTo(this.#attemptUrl);
       this.log.info('no MQTT 5 CONNACK; trying MQTT 3.1.1');
       void this.attempt();
       return;
     }
-    if (error.code === ErrorCode.AUTH_FAILED && error.reasonCode !== undefined) {
+    // The broker refused the credentials (a CONNACK code, a close code or reason, HTTP 401/403): one more try with a
+    // fresh token, then failed. A provider that failed is retryable, and goes through the backoff instead.
+    if (error.code === ErrorCode.AUTH_FAILED && !error.retryable) {
       this.authRejections++;
       if (this.authRejections >= 2 || !this.#opts.auth || typeof this.#opts.auth.token === 'string') {
         this.fail(error);
         return;
       }
+      this.hooks.error(error);
       this.nextReason = 'rejected';
       this.setState('reconnecting', { reason: error, attempt: this.retries.nextAttempt, retryInMs: 0 });
       void this.attempt();
@@ -526,6 +589,8 @@ export class Connection {
       return;
     }
     this.nextReason = 'reconnect';
+    // Every failed attempt's reason reaches `error` listeners (connect() is still waiting: it was not rejected with it).
+    this.hooks.error(error);
     this.scheduleRetry(error);
   }
 

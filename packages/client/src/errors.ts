@@ -25,6 +25,12 @@ export const ErrorCode = {
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   INSECURE_TRANSPORT: 'INSECURE_TRANSPORT',
   ABORTED: 'ABORTED',
+  /** Node.js: TLS or certificate verification failed (a CA that does not match, a missing client certificate). */
+  TLS_FAILED: 'TLS_FAILED',
+  /** Node.js: the server answered the WebSocket upgrade with an HTTP status other than 101 (a wrong path, a 404). */
+  HANDSHAKE_REJECTED: 'HANDSHAKE_REJECTED',
+  /** The server answered with something that is not MQTT, or broke the protocol. */
+  PROTOCOL_ERROR: 'PROTOCOL_ERROR',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

@@ -29,4 +29,4 @@ export type { OverflowPolicy } from './offline-queue';
 export type { Logger } from './logger';
 export type { Clock } from './clock';
 export type { BrowserSignals, BrowserSignal } from './browser-signals';
-export type { MqttFactory, MqttFactoryContext } from './mqtt-factory';
+export type { MqttFactory, MqttFactoryContext, SocketWatcher } from './mqtt-factory';

@@ -15,6 +15,17 @@ export type MqttFactory = (url: string, options: IClientOptions, context?: MqttF
 export interface MqttFactoryContext {
   /** The client's clock: the default factory schedules everything through it. */
   clock: Clock;
+  /**
+   * Called as each browser WebSocket is made; the factory reports its `open` and its close code and reason there
+   * (what names a refusal that comes as a close frame). Optional for a factory of one's own.
+   */
+  socket?: (() => SocketWatcher) | undefined;
+}
+
+/** What a factory tells the client about one WebSocket. */
+export interface SocketWatcher {
+  opened(): void;
+  closed(code: number, reason: string): void;
 }
 
 /** Largest WebSocket message the default factory's sockets send. */
@@ -35,11 +46,17 @@ function browserTransport(options: IClientOptions): boolean {
  * The browser WebSocket the default factory's MQTT.js runs on: a {@link BatchingSocket} (bounded WebSocket
  * messages, incoming messages handed over in batches). Undefined outside browsers and with Node TLS options.
  */
-export function batchingSocketFactory(options: IClientOptions, clock: Clock): EngineTransport['createSocket'] {
+export function batchingSocketFactory(options: IClientOptions, clock: Clock, watch?: () => SocketWatcher): EngineTransport['createSocket'] {
   if (!browserTransport(options)) return undefined;
   const later = nextTurn(clock);
-  return (url, protocols) =>
-    new BatchingSocket(new WebSocket(url, protocols), {
+  return (url, protocols) => {
+    const ws = new WebSocket(url, protocols);
+    const watcher = watch?.();
+    if (watcher) {
+      ws.addEventListener('open', () => watcher.opened());
+      ws.addEventListener('close', (event) => watcher.closed(event.code, event.reason));
+    }
+    return new BatchingSocket(ws, {
       maxMessageBytes: MAX_WS_MESSAGE_BYTES,
       // Written data leaves at the end of the task, not at its first microtask: MQTT.js handles the packets of
       // one WebSocket message one microtask each (nextTick), so a batch of PUBACKs releasing the next publishes
@@ -47,6 +64,7 @@ export function batchingSocketFactory(options: IClientOptions, clock: Clock): En
       schedule: (fn) => void later(fn),
       deliverLater: (fn) => void later(fn),
     });
+  };
 }
 
 /**
@@ -56,5 +74,5 @@ export function batchingSocketFactory(options: IClientOptions, clock: Clock): En
 export const defaultMqttFactory: MqttFactory = async (url, options, context) => {
   const clock = context?.clock ?? systemClock;
   const connect = await loadEngine();
-  return connect(url, options, { createSocket: batchingSocketFactory(options, clock), setTimeout: (fn, ms) => clock.setTimeout(fn, ms) });
+  return connect(url, options, { createSocket: batchingSocketFactory(options, clock, context?.socket), setTimeout: (fn, ms) => clock.setTimeout(fn, ms) });
 };

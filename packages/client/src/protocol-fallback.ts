@@ -32,12 +32,14 @@ export class ProtocolFallback {
   }
 
   /**
-   * The attempt failed with `error`. True when the same node is to be tried again at once in 3.1.1
+   * The attempt failed with `error` (`socketOpened`: whether its WebSocket opened, where the transport says).
+   * True when the same node is to be tried again at once in 3.1.1
    * (`version` is 4 now). A failed 3.1.1 try means the broker is unreachable rather than old:
    * the next attempt speaks MQTT 5 again.
    */
-  retryInV4(error: WebMqttError): boolean {
-    if (this.shouldTryV4(error)) {
+  retryInV4(error: WebMqttError, socketOpened?: boolean): boolean {
+    // A socket that never opened says nothing of the MQTT version (a 404, a closed port): no second socket for it.
+    if (socketOpened !== false && this.shouldTryV4(error)) {
       // 3.1.1-only brokers answer an MQTT 5 CONNECT with return code 1 or (aedes) just close the socket.
       this.refusedV5 = false;
       this.tentativeV4 = true;

@@ -162,7 +162,8 @@ describe('connection: reconnect with backoff', () => {
     await h.clock.tick(1000);
     await failAttempt(h);
     expect(h.client.state).toBe('failed');
-    expect(h.errors.map((e) => e.code)).toEqual([ErrorCode.RECONNECT_EXHAUSTED]);
+    // The failed attempt's reason, then the giving up.
+    expect(h.errors.map((e) => e.code)).toEqual([ErrorCode.CONNECTION_REFUSED, ErrorCode.RECONNECT_EXHAUSTED]);
   });
 
   it('starts counting again when connect() is called after failed', async () => {

@@ -6,7 +6,7 @@ describe('ErrorCode', () => {
     const documented = [
       'INVALID_OPTIONS', 'INVALID_TOPIC', 'INVALID_PAYLOAD', 'AUTH_FAILED', 'CONNECT_TIMEOUT', 'CONNECTION_REFUSED',
       'CONNECTION_LOST', 'RECONNECT_EXHAUSTED', 'QUEUE_FULL', 'CLIENT_CLOSED', 'SUBSCRIBE_REJECTED', 'REQUEST_TIMEOUT',
-      'INSECURE_TRANSPORT', 'ABORTED',
+      'INSECURE_TRANSPORT', 'ABORTED', 'TLS_FAILED', 'HANDSHAKE_REJECTED', 'PROTOCOL_ERROR',
     ];
     for (const code of documented) expect(ErrorCode[code as keyof typeof ErrorCode]).toBe(code);
     for (const [key, value] of Object.entries(ErrorCode)) expect(value).toBe(key);

@@ -56,3 +56,15 @@ describe('redactPacket', () => {
     expect(copy['payload']).toBe(payload);
   });
 });
+
+describe('redactPacket: one payload type both ways', () => {
+  it('hands an incoming Buffer payload over as a plain Uint8Array of the same bytes', () => {
+    const buffer = Buffer.from('Hello World');
+    const payload = redactPacket({ cmd: 'publish', topic: 't', payload: buffer })['payload'] as Uint8Array;
+    expect(payload.constructor).toBe(Uint8Array);
+    expect(payload.buffer).toBe(buffer.buffer);
+    expect(new TextDecoder().decode(payload)).toBe('Hello World');
+    const plain = new Uint8Array([1, 2]);
+    expect(redactPacket({ cmd: 'publish', payload: plain })['payload']).toBe(plain);
+  });
+});

@@ -24,7 +24,7 @@
 import { EventEmitter } from 'node:events';
 import type { BrowserSignal, BrowserSignals } from '../../src/browser-signals';
 import type { Clock, TimerHandle } from '../../src/clock';
-import type { MqttFactory } from '../../src/mqtt-factory';
+import type { MqttFactory, MqttFactoryContext, SocketWatcher } from '../../src/mqtt-factory';
 
 type Callback = (error?: (Error & { code?: number }) | null, ...rest: unknown[]) => void;
 
@@ -121,11 +121,33 @@ export class FakeMqtt extends EventEmitter {
   private withheldConnect: { packet: Record<string, unknown>; stream: FakeStream } | undefined;
   private serverProperties: Record<string, unknown> | undefined;
   private streams = 0;
+  /** The client's socket hook (MqttFactoryContext.socket): called per stream, as the default factory does. */
+  watchSocket: (() => SocketWatcher) | undefined;
+  /** The watcher of the current stream, when the client gave a hook. */
+  watcher: SocketWatcher | undefined;
+  /** Each WebSocket reports `open` a microtask after it is made, as a reachable server's does; false: never. */
+  socketsOpen = true;
 
   constructor(url: string, options: Record<string, any>) {
     super();
     this.url = url;
     this.options = options;
+  }
+
+  /** The current WebSocket opened (the browser's `open` event). */
+  socketOpened(): void {
+    this.watcher?.opened();
+  }
+
+  /** The server closes the WebSocket with this close frame, before or after the CONNACK. */
+  closeWith(code: number, reason = ''): void {
+    this.watcher?.closed(code, reason);
+    this.stream?.destroy();
+  }
+
+  /** The transport reports an error on the current stream (Node's ws: TLS, HTTP status, ECONNREFUSED). */
+  streamError(error: Error): void {
+    this.stream?.emit('error', error);
   }
 
   // ---- what webmqtt calls -------------------------------------------------------------------
@@ -387,6 +409,8 @@ export class FakeMqtt extends EventEmitter {
   private open(kind: ConnectRecord['kind']): void {
     const stream = new FakeStream(this, ++this.streams);
     this.stream = stream;
+    const watcher = (this.watcher = this.watchSocket?.());
+    if (watcher && this.socketsOpen) queueMicrotask(() => this.stream === stream && !stream.destroyed && watcher.opened());
     this.connected = false;
     this.disconnecting = false;
     // MQTT.js attaches its own close handler first: it runs before webmqtt's `stream.once('close')`.
@@ -471,8 +495,9 @@ export class FakeMqtt extends EventEmitter {
 /** A factory for the `mqttFactory` option that remembers what it made. */
 export function fakeFactory(setup?: (fake: FakeMqtt) => void): { factory: MqttFactory; created: FakeMqtt[]; readonly fake: FakeMqtt } {
   const created: FakeMqtt[] = [];
-  const factory = ((url: string, options: Record<string, unknown>) => {
+  const factory = ((url: string, options: Record<string, unknown>, context?: MqttFactoryContext) => {
     const fake = new FakeMqtt(url, options);
+    fake.watchSocket = context?.socket;
     setup?.(fake);
     created.push(fake);
     return fake;

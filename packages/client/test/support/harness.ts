@@ -27,11 +27,13 @@ export interface Harness {
 }
 
 /** Defaults: wss URL, protocol 5, jitter 'none', fake clock, fake signals, seeded random. */
-export function harness(overrides: Partial<ClientOptions> & { tracePackets?: boolean } = {}): Harness {
+export function harness(overrides: Partial<ClientOptions> & { tracePackets?: boolean; socketsNeverOpen?: boolean } = {}): Harness {
   const clock = new ManualClock();
   const signals = new FakeBrowserSignals();
-  const made = fakeFactory();
-  const { tracePackets, ...rest } = overrides;
+  const { tracePackets, socketsNeverOpen, ...rest } = overrides;
+  const made = fakeFactory((fake) => {
+    if (socketsNeverOpen) fake.socketsOpen = false;
+  });
   const options: ClientOptions = {
     url: 'wss://broker.example.com:8085/mqtt',
     clientId: 'test-client',
