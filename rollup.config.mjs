@@ -181,11 +181,12 @@ export default [
 
 // @webmqtt/react: ESM + CJS with react and @webmqtt/client external (peer dependencies), and one rolled-up .d.ts
 // (copied to .d.cts for require()). The source has no JSX (createElement), so react/jsx-runtime is never imported.
-// 'use client' opens both files: in React Server Components apps (Next.js app router) the hooks run on the client.
+// No 'use client' directive: Vite 8 (rolldown) warns about it in every app that bundles the package; React Server
+// Components apps import the hooks from a file of theirs marked 'use client' (README).
 function reactBuild() {
   const dir = 'packages/react';
   const reactPkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8'));
-  const reactBanner = `/*! ${reactPkg.name} v${reactPkg.version} | MIT */\n'use client';`;
+  const reactBanner = `/*! ${reactPkg.name} v${reactPkg.version} | MIT */`;
   const external = (id) => id === 'react' || id.startsWith('react/') || id === '@webmqtt/client';
   return [
     {
