@@ -138,18 +138,21 @@ export class WebMqttClient {
    * ```
    */
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
+    checkListener(event, listener);
     this.emitter.on(event, listener as EmitterListener<E>);
     return () => this.off(event, listener);
   }
 
   /** Like {@link on}, for one call only. */
   once<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
+    checkListener(event, listener);
     this.emitter.once(event, listener as EmitterListener<E>);
     return () => this.off(event, listener);
   }
 
   /** Removes a listener added with {@link on}. */
   off<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): void {
+    checkListener(event, listener);
     this.emitter.off(event, listener as EmitterListener<E>);
   }
 
@@ -291,6 +294,17 @@ export class WebMqttClient {
   private emit<E extends keyof ClientEvents>(event: E, payload: Parameters<ClientEvents[E]>[0]): void {
     this.emitter.emit(event, payload as never);
   }
+}
+
+/** The client's events; anything else passed to on/once/off is a mistake worth naming (MQTT.js's names above all). */
+const EVENTS: readonly string[] = ['state', 'connect', 'message', 'error', 'queue', 'packet', 'role'];
+
+/** Throws INVALID_OPTIONS for an event the client never emits or a listener that is not a function. */
+function checkListener(event: unknown, listener: unknown): void {
+  if (!EVENTS.includes(event as string)) {
+    throw optionError('event', `one of ${EVENTS.join(', ')} (MQTT.js's reconnect, close and offline are 'state'; packetsend and packetreceive are 'packet')`, event);
+  }
+  if (typeof listener !== 'function') throw optionError('listener', 'a function', listener);
 }
 
 /** What a publish or subscribe gets while the client is `failed`: the failure's code, and what to do. */

@@ -212,19 +212,30 @@ export class Connection {
     this.stopSignals?.();
     this.stopSignals = undefined;
     const wasConnected = this.state === 'connected';
+    const mqtt = this.#mqtt;
+    // A graceful DISCONNECT (no will) when connected, an abrupt end otherwise, started before the state changes: the
+    // DISCONNECT is written now, so the `packet` log shows it before `closed`. What is in flight was rejected with
+    // CLIENT_CLOSED already; MQTT.js would hold the DISCONNECT back until the broker acknowledged all of it.
+    const ended = mqtt ? this.endMqtt(mqtt, wasConnected) : Promise.resolve();
     this.setState('closed');
     this.settleWaiters(new WebMqttError(ErrorCode.CLIENT_CLOSED, 'The client was closed before it connected.'));
     if (wasConnected) this.hooks.disconnected();
-    const mqtt = this.#mqtt;
     if (!mqtt) return;
     mqtt.removeAllListeners();
     // MQTT.js reports stream errors through 'error'; keep one listener so none is unhandled during teardown.
     mqtt.on('error', () => {});
-    await new Promise<void>((resolve) => {
+    await ended;
+  }
+
+  private endMqtt(mqtt: MqttClient, graceful: boolean): Promise<void> {
+    if (graceful) {
+      const outgoing = (mqtt as unknown as { outgoing?: Record<string, unknown> }).outgoing;
+      if (outgoing) for (const id of Object.keys(outgoing)) delete outgoing[id];
+    }
+    return new Promise<void>((resolve) => {
       // end() never calls back when the stream was already gone: a backstop, cleared as soon as it is not needed.
       const backstop = this.clock.setTimeout(resolve, 1_000);
-      // A graceful DISCONNECT (no will) when connected; an abrupt end otherwise.
-      mqtt.end(!wasConnected, {}, () => {
+      mqtt.end(!graceful, {}, () => {
         this.clock.clearTimeout(backstop);
         resolve();
       });

@@ -4,7 +4,7 @@ import type { SubscribeOptions, Subscription } from './subscriptions';
 /** Options of `client.messages()`. */
 export interface MessagesOptions extends SubscribeOptions {
   /** Ends the iteration and unsubscribes. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 }
 
 /**

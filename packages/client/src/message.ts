@@ -4,12 +4,13 @@ import type { QoS } from './options';
 /** A message delivered to a subscription handler, `messages()` or the `message` event. */
 export interface Message {
   topic: string;
-  payload: Uint8Array;
+  /** The bytes as received, over an `ArrayBuffer` (so `new Blob([msg.payload])` type-checks). */
+  payload: Uint8Array<ArrayBuffer>;
   qos: QoS;
   retain: boolean;
   dup: boolean;
   /** MQTT 5 properties (userProperties, contentType, correlationData, …) when the broker sent any. */
-  properties?: Record<string, unknown>;
+  properties?: Record<string, unknown> | undefined;
   /** The payload as UTF-8 text. */
   text(): string;
   /** The payload parsed as JSON; throws a SyntaxError when it is not JSON. */
@@ -27,7 +28,7 @@ interface IncomingPacket {
 
 class ReceivedMessage implements Message {
   readonly topic: string;
-  readonly payload: Uint8Array;
+  readonly payload: Uint8Array<ArrayBuffer>;
   readonly qos: QoS;
   readonly retain: boolean;
   readonly dup: boolean;
@@ -39,7 +40,7 @@ class ReceivedMessage implements Message {
     // Node Buffers are Uint8Arrays; view the same memory as a plain Uint8Array so users see one type.
     this.payload = typeof raw === 'string'
       ? new TextEncoder().encode(raw)
-      : raw.constructor === Uint8Array ? raw : new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+      : raw.constructor === Uint8Array ? (raw as Uint8Array<ArrayBuffer>) : new Uint8Array(raw.buffer as ArrayBuffer, raw.byteOffset, raw.byteLength);
     this.qos = (packet.qos ?? 0) as QoS;
     this.retain = packet.retain === true;
     this.dup = packet.dup === true;

@@ -113,7 +113,7 @@ export interface ClientOptions {
    * client certificate. Shown in the `packet` log. With `auth`: the token's `auth.username` is the same setting
    * (give one of them), and placement `'username'` puts the token here (then leave this out).
    */
-  username?: string | undefined;
+  username?: string | null | undefined;
   /**
    * A static MQTT password (UTF-8 text or bytes; `null` for none, as in the seed's MQTT.js options). Redacted
    * everywhere a token is, and never sent over plain `ws://` to another machine (see `allowInsecureAuth`). With
@@ -428,7 +428,8 @@ function tables(): Record<string, Check> {
     sessionExpiryInterval: (value, field) => (value === undefined ? undefined : num(0, 0xffffffff, 0)(value, field)),
     keepalive: num(0, 65_535, 30),
     connectTimeoutMs: num(1, MAX_MS, 10_000),
-    username: text,
+    // `null` is "none", as the seed's MQTT.js options write it.
+    username: (value, field) => (value === null ? undefined : text(value, field)),
     password: (value, field) => {
       if (value === null || value === undefined) return undefined;
       if (typeof value !== 'string' && !(value instanceof Uint8Array)) fail(field, 'a string, a Uint8Array or null', value);

@@ -8,10 +8,10 @@ import type { QoS } from './options';
 
 /** Options of `client.publish()`. */
 export interface PublishOptions {
-  qos?: QoS;
-  retain?: boolean;
+  qos?: QoS | undefined;
+  retain?: boolean | undefined;
   /** MQTT 5 PUBLISH properties (userProperties, contentType, messageExpiryInterval, …). */
-  properties?: Record<string, unknown>;
+  properties?: Record<string, unknown> | undefined;
 }
 
 /** One `publish()` call until its promise settles. */

@@ -10,12 +10,12 @@ import type { Clock } from './clock';
 /** Options of `client.request()`. */
 export interface RequestOptions {
   /** Rejects with REQUEST_TIMEOUT after this long. Default 10 000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Rejects with ABORTED when aborted. */
-  signal?: AbortSignal;
-  qos?: QoS;
+  signal?: AbortSignal | undefined;
+  qos?: QoS | undefined;
   /** Extra MQTT 5 properties for the request (userProperties, contentType, …). */
-  properties?: Record<string, unknown>;
+  properties?: Record<string, unknown> | undefined;
 }
 
 /** What a responder handler returns: the reply payload. */

@@ -7,13 +7,13 @@ import { SubscriptionRegistry } from './subscription-registry';
 
 /** Options of `client.subscribe()`. */
 export interface SubscribeOptions {
-  qos?: QoS;
+  qos?: QoS | undefined;
   /** MQTT 5 No Local: do not receive this client's own publishes. */
-  nl?: boolean;
+  nl?: boolean | undefined;
   /** MQTT 5 Retain As Published. */
-  rap?: boolean;
+  rap?: boolean | undefined;
   /** MQTT 5 Retain Handling: 0 send retained, 1 only for a new subscription, 2 never. */
-  rh?: 0 | 1 | 2;
+  rh?: 0 | 1 | 2 | undefined;
 }
 
 /** A handler receives only messages matching its own filter. */

@@ -414,3 +414,29 @@ describe('request / respond (MQTT 5)', () => {
     expect(handler).not.toHaveBeenCalled();
   });
 });
+
+describe('client: on/once/off name only real events (issue #13)', () => {
+  it.each(['reconnect', 'close', 'offline', 'packetsend', 'packetreceive', 'end', 'connected', 42])('refuses %j with INVALID_OPTIONS naming the known events', (event) => {
+    const client = createClient({ url: 'wss://broker.example.com/mqtt' });
+    for (const method of ['on', 'once', 'off'] as const) {
+      let error: unknown;
+      try {
+        (client[method] as (e: unknown, l: () => void) => unknown)(event, () => {});
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'INVALID_OPTIONS', field: 'event' });
+      expect((error as Error).message).toContain('state, connect, message, error, queue, packet, role');
+    }
+  });
+
+  it('refuses a listener that is not a function', () => {
+    const client = createClient({ url: 'wss://broker.example.com/mqtt' });
+    expect(() => client.on('state', 'log' as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', field: 'listener' }));
+  });
+
+  it('takes every documented event', () => {
+    const client = createClient({ url: 'wss://broker.example.com/mqtt' });
+    for (const event of ['state', 'connect', 'message', 'error', 'queue', 'packet', 'role'] as const) client.on(event, () => {})();
+  });
+});

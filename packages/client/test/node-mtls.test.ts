@@ -61,9 +61,13 @@ describe('Node.js wss:// with mutual TLS', () => {
   });
 
   it('is refused without a client certificate: connect() rejects with a typed error', async () => {
-    const mqtt = createClient({ url: broker.urls.wss as string, protocolVersion: 4, reconnect: false, connectTimeoutMs: 3_000, tls: { ca: ca.cert } });
+    // Default reconnect: a missing certificate is not retried (issue #13), it fails at once with TLS_FAILED.
+    const mqtt = createClient({ url: broker.urls.wss as string, protocolVersion: 4, connectTimeoutMs: 3_000, tls: { ca: ca.cert } });
+    const started = Date.now();
     const error = await mqtt.connect().then(() => undefined, (e: unknown) => e);
     expect(isWebMqttError(error)).toBe(true);
+    expect((error as { code: string }).code).toBe('TLS_FAILED');
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(mqtt.state).toBe('failed');
     await mqtt.close();
   });

@@ -177,6 +177,7 @@ describe('normalizeOptions: static credentials (the seed\'s username / password)
     const o = normalizeOptions({ url: 'ws://localhost:8084/mqtt', clean: true, clientId: 'tbmq_websockets_client_id', username: 'tbmq_websockets_username', password: null });
     expect(o.username).toBe('tbmq_websockets_username');
     expect(o.password).toBeUndefined();
+    expect(normalizeOptions({ url: URL_OK, username: null, password: null }).username).toBeUndefined();
   });
 
   it('keeps a text or binary password, out of JSON and enumeration', () => {

@@ -55,3 +55,16 @@ describe('client: the packet event is honest about the socket', () => {
     expect(h.packets.map((p) => `${p.direction} ${String(p.packet['cmd'])}`).slice(0, 2)).toEqual(['out connect', 'in connack']);
   });
 });
+
+describe('client: close() and the packet log', () => {
+  it('reports the DISCONNECT that close() sends before the client reports closed', async () => {
+    const h = harness({ tracePackets: true });
+    await h.connectNow();
+    const order: string[] = [];
+    h.client.on('packet', (p) => order.push(`packet ${String(p.packet['cmd'])}`));
+    h.client.on('state', (s) => order.push(`state ${s.current}`));
+    await h.client.close();
+    expect(order).toEqual(['packet disconnect', 'state closed']);
+  });
+
+});

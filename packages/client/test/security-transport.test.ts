@@ -169,9 +169,9 @@ describe('security: which hosts count as this machine', () => {
     await flush();
     expect(done.error.code).toBe(ErrorCode.INSECURE_TRANSPORT);
     expect(h.factoryCalls).toBe(0);
-    expect(() => checkTransport('ws://localhost.:8084/mqtt', { auth: undefined, properties: undefined, allowInsecureAuth: false }, false)).not.toThrow();
-    expect(() => checkTransport('ws://u:p@localhost.:8084/mqtt', { auth: undefined, properties: undefined, allowInsecureAuth: false }, false)).toThrow(/INSECURE|unencrypted/);
-    expect(() => checkTransport('ws://u:p@localhost.:8084/mqtt', { auth: undefined, properties: undefined, allowInsecureAuth: false }, true)).not.toThrow();
+    expect(() => checkTransport('ws://localhost.:8084/mqtt', { auth: undefined, properties: undefined, password: undefined, allowInsecureAuth: false }, false)).not.toThrow();
+    expect(() => checkTransport('ws://u:p@localhost.:8084/mqtt', { auth: undefined, properties: undefined, password: undefined, allowInsecureAuth: false }, false)).toThrow(/INSECURE|unencrypted/);
+    expect(() => checkTransport('ws://u:p@localhost.:8084/mqtt', { auth: undefined, properties: undefined, password: undefined, allowInsecureAuth: false }, true)).not.toThrow();
   });
 });
 

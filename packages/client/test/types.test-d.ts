@@ -214,7 +214,7 @@ describe('publish() and subscribe()', () => {
   });
 
   it('types what a message offers', () => {
-    expectTypeOf<Message['payload']>().toEqualTypeOf<Uint8Array>();
+    expectTypeOf<Message['payload']>().toEqualTypeOf<Uint8Array<ArrayBuffer>>();
     expectTypeOf<Message['qos']>().toEqualTypeOf<QoS>();
     expectTypeOf<Message['text']>().returns.toEqualTypeOf<string>();
     void client.subscribe('sensors/#', (message) => expectTypeOf(message.json<{ celsius: number }>()).toEqualTypeOf<{ celsius: number }>());
