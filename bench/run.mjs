@@ -1,6 +1,7 @@
 // `npm run bench`: every case in one run, same machine, same brokers, same page setup.
 // Prints the tables, writes bench/results/<date>.json (+ latest.json) and refreshes BENCHMARKS.md.
-// BENCH_QUICK=1: a ~1-2 minute smoke run with small sizes. BENCH_ONLY=throughput,size,...: a subset.
+// BENCH_QUICK=1: a ~1-2 minute smoke run with small sizes. BENCH_ONLY=throughput,size,...: a subset (react: the
+// React list, bench/suites/react-list.mjs).
 // BENCH_BASELINE_REF=<git ref>: the size and pageload suites also build that ref (bench/lib/git-ref.mjs) and
 // report it side by side with the working tree.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { memory } from './suites/memory.mjs';
 import { size } from './suites/size.mjs';
 import { pageLoad } from './suites/page-load.mjs';
 import { router } from './suites/router.mjs';
+import { reactList } from './suites/react-list.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
@@ -65,6 +67,7 @@ const suites = [
   ['recovery', () => recovery(ctx)],
   ['herd', () => herd(ctx)],
   ['memory', () => memory(ctx)],
+  ['react', () => reactList(ctx)],
 ];
 try {
   for (const [name, run] of suites) {
