@@ -195,8 +195,9 @@ function reactBuild() {
       plugins: [
         typescript({
           tsconfig: `${dir}/tsconfig.json`,
-          // The comments stay in the source maps (inlineSources) and the .d.ts; the JS goes without them.
-          compilerOptions: { declaration: false, sourceMap: true, inlineSources: true, removeComments: true, outDir: undefined, rootDir: undefined },
+          // Comments are kept, as in the client's files: removeComments would also drop the /* @__PURE__ */ that lets
+          // a bundler drop createContext() from an app that imports the package and uses none of it.
+          compilerOptions: { declaration: false, sourceMap: true, inlineSources: true, outDir: undefined, rootDir: undefined },
           include: [`${dir}/src/**/*.ts`],
         }),
       ],

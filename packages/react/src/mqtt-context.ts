@@ -9,7 +9,7 @@ export interface MqttContextValue {
 }
 
 /** null outside every provider: the hooks say so instead of failing on `undefined.subscribe`. */
-export const MqttContext = createContext<MqttContextValue | null>(null);
+export const MqttContext = /* @__PURE__ */ createContext<MqttContextValue | null>(null);
 
 /** The nearest provider's value; `hook` names the caller in the error thrown without one. */
 export function useMqttContext(hook: string): MqttContextValue {
