@@ -18,7 +18,8 @@ import { keepaliveTimer, type IntervalTimer } from './keepalive-timer';
 import { nextTurn } from './next-turn';
 import { mqttOptions } from './mqtt-options';
 import { ProtocolFallback } from './protocol-fallback';
-import { closedBeforeConnack, connectionLost, notMqtt, transportFailure, unknownOutcome, type SocketOutcome } from './attempt-failure';
+import { closedBeforeConnack, connectionLost, notMqtt, unknownOutcome, type SocketOutcome } from './attempt-failure';
+import { ENGINE_BYTES, TRANSPORT_FAILURE, engineHook, type EngineBytes, type TransportFailure } from './engine/engine-hooks';
 
 /** What the connection tells the client that owns it. */
 export interface ConnectionHooks {
@@ -80,7 +81,7 @@ const MQTTJS_SECRET_OPTIONS = 'auth query path href wsOptions properties authPac
  * lean browser engine names its converter on the client (engine/lean-mqtt.ts); in Node it is the global Buffer.
  */
 function engineBytes(mqtt: MqttClient, bytes: Uint8Array): Uint8Array {
-  const convert = (mqtt as unknown as Record<symbol, ((bytes: Uint8Array) => Uint8Array) | undefined>)[Symbol.for('webmqtt.engineBytes')];
+  const convert = engineHook<EngineBytes>(mqtt, ENGINE_BYTES);
   if (convert) return convert(bytes);
   const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBufferLike, offset: number, length: number): Uint8Array } }).Buffer;
   return NodeBuffer ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
@@ -467,7 +468,7 @@ export class Connection {
   /** A transport error of this attempt's socket (Node: TLS, HTTP status, refused port): named, and final where no retry helps. */
   private onTransportError(error: Error, socketGeneration: number): void {
     if (socketGeneration !== this.socketGeneration || this.state !== 'connecting' || this.connackReceived) return;
-    const failure = transportFailure(error, this.where());
+    const failure = engineHook<TransportFailure>(this.#mqtt, TRANSPORT_FAILURE)?.(error, this.where());
     if (!failure) return;
     // Refused, reset, TLS, an HTTP status: the WebSocket never got to speak MQTT (no 3.1.1 retry for it).
     this.outcome.opened = false;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { closedBeforeConnack, closeText, connectionLost, isAuthClose, notMqtt, transportFailure, unknownOutcome } from '../src/attempt-failure';
+import { closedBeforeConnack, closeText, connectionLost, isAuthClose, notMqtt, unknownOutcome } from '../src/attempt-failure';
+import { TRANSPORT_FAILURE, setEngineHook } from '../src/engine/engine-hooks';
+import { transportFailure } from '../src/engine/node-transport-failure';
 import { ErrorCode } from '../src/errors';
 import { flush } from './support/fake-mqtt';
 import { harness, track } from './support/harness';
@@ -90,6 +92,9 @@ describe('attempt-failure: Node transport errors', () => {
   });
 });
 
+/** The fake stands for MQTT.js's Node build: the Node engine adds its transport-error reader to the client. */
+const nodeEngine = (h: ReturnType<typeof harness>) => setEngineHook(h.fake, TRANSPORT_FAILURE, transportFailure);
+
 describe('connection: failures that surface (issue #13)', () => {
   it('a close with 1002 "unauthenticated" before CONNACK: one fresh token (reason rejected), then failed with AUTH_FAILED', async () => {
     const reasons: string[] = [];
@@ -154,6 +159,7 @@ describe('connection: failures that surface (issue #13)', () => {
     const h = harness({ reconnect: { maxAttempts: 5 } });
     const done = track(h.client.connect());
     await flush();
+    nodeEngine(h);
     h.fake.streamError(Object.assign(new Error('unable to verify the first certificate'), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }));
     await flush();
     expect(h.client.state).toBe('failed');
@@ -168,6 +174,7 @@ describe('connection: failures that surface (issue #13)', () => {
     const h = harness({ protocolVersion: 'auto' });
     const done = track(h.client.connect());
     await flush();
+    nodeEngine(h);
     h.fake.streamError(new Error('Unexpected server response: 404'));
     await flush();
     expect(done.error.code).toBe(ErrorCode.HANDSHAKE_REJECTED);
@@ -184,10 +191,21 @@ describe('connection: failures that surface (issue #13)', () => {
     expect(h.clock.pendingTimers).toBe(0);
   });
 
+  it('without the Node engine\'s reader (a factory of one\'s own), a transport error is no reason to give up', async () => {
+    const h = harness();
+    void h.client.connect();
+    await flush();
+    h.fake.streamError(new Error('Unexpected server response: 404'));
+    h.fake.dropSocket();
+    await flush();
+    expect(h.client.state).toBe('reconnecting');
+  });
+
   it('a transient failure keeps retrying and every failed attempt reaches error listeners while connect() waits', async () => {
     const h = harness();
     const done = track(h.client.connect());
     await flush();
+    nodeEngine(h);
     for (let i = 0; i < 3; i++) {
       h.fake.streamError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }));
       h.fake.dropSocket();

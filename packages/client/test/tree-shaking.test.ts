@@ -13,13 +13,13 @@ const built = requireBuilt('tree-shaking and module scope of dist', 'index.mjs',
 
 /**
  * The most a minimal app (connect/subscribe/publish) loads up front, as a share of every export with all it can
- * load (gzip, minified, mqtt and eventemitter3 external). Measured when set: 18,386 / 19,339 B = 0.9507; the limit
- * is that + 0.0043 (~80 B gz at today's size). Code a minimal app does not call that reaches its first chunk
- * raises it: the smaller lazy chunk (the message stream, 387 B gz) alone would make it 0.962. Code every app
- * runs raises it only a little (1.8 KB gz of it would reach the limit; the size budget stops that first).
- * Lower it as the client's optional parts move out of the first chunk.
+ * load (gzip, minified, mqtt and eventemitter3 external). Set first at 0.955 (18,386 / 19,339 B = 0.9507 + 0.0043).
+ * Lowered to 0.933 when Node's transport-error words became a chunk of their own (issue #13): measured then
+ * 20,943 / 22,579 B = 0.9275 (+0.0055, ~125 B gz). The control below holds for every lazy chunk: the smallest
+ * (the message stream, 387 B gz) moved up front makes it 0.9372. Code every app runs raises the share only a little (the size budget
+ * stops that first). Lower it as the client's optional parts move out of the first chunk.
  */
-const MAX_UP_FRONT_RATIO = 0.955;
+const MAX_UP_FRONT_RATIO = 0.933;
 
 /** The minimal app, and one that also uses request/respond/messages. */
 const APPS = {

@@ -1,6 +1,7 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { EngineTransport } from './mqtt-engine';
 import { Buffer } from './buffer';
+import { ENGINE_BYTES, setEngineHook } from './engine-hooks';
 import { WebSocketDuplex } from './ws-duplex';
 import loadMqttClient from './load-mqtt-client.cjs';
 
@@ -41,7 +42,7 @@ export function connect(url: string, options: IClientOptions, transport: EngineT
   };
   const client = new MqttClientClass(streamBuilder as never, opts);
   // A binary CONNECT password must be this engine's Buffer (mqtt-packet checks `instanceof Buffer`): the SDK converts with this.
-  Object.defineProperty(client, Symbol.for('webmqtt.engineBytes'), { value: (bytes: Uint8Array) => new Buffer(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength) });
+  setEngineHook(client, ENGINE_BYTES, (bytes: Uint8Array) => new Buffer(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength));
   if (!opts.manualConnect) client.connect();
   return client;
 }

@@ -1,5 +1,6 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { WebSocketLike } from '../batching-socket';
+import { TRANSPORT_FAILURE, setEngineHook } from './engine-hooks';
 
 /** How the engine opens sockets and schedules its back-pressure checks (from the SDK's factory and clock). */
 export interface EngineTransport {
@@ -17,11 +18,17 @@ export type EngineConnect = (url: string, options: IClientOptions, transport: En
  * dist; the browser artefacts use lean-engine.ts instead.
  */
 export async function loadEngine(): Promise<EngineConnect> {
-  const loaded = (await import('mqtt')) as unknown as { default?: { connect: Connect }; connect?: Connect };
+  // The words for Node's transport errors (TLS, HTTP status) come with the engine: a chunk of their own.
+  const [imported, failures] = await Promise.all([import('mqtt'), import('./node-transport-failure')]);
+  const loaded = imported as unknown as { default?: { connect: Connect }; connect?: Connect };
   const mqtt = loaded.default ?? (loaded as { connect: Connect });
   return (url, options, transport) => {
     const create = transport.createSocket;
-    if (!create) return mqtt.connect(url, options);
+    if (!create) {
+      const client = mqtt.connect(url, options);
+      setEngineHook(client, TRANSPORT_FAILURE, failures.transportFailure);
+      return client;
+    }
     // Outside a page or worker (tests) MQTT.js takes its browser transport only when told to.
     return mqtt.connect(url, { ...options, forceNativeWebSocket: true, createWebsocket: (u: string, p: string[]) => create(u, p) } as IClientOptions);
   };
