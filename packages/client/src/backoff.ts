@@ -16,6 +16,7 @@ export interface BackoffPolicy {
   maxDelayMs: number;
   /** The ceiling grows by this factor per attempt. */
   factor: number;
+  /** How each delay is randomised below its ceiling. */
   jitter: JitterMode;
   /** After this many failed attempts in a row the client gives up (`RECONNECT_EXHAUSTED`). */
   maxAttempts: number;

@@ -126,7 +126,12 @@ export class WebMqttClient {
   }
 
   /** Messages accepted but not yet sent (offline queue plus flow control). */
-  get queued(): { size: number; bytes: number } {
+  get queued(): {
+    /** How many publishes are waiting. */
+    size: number;
+    /** Bytes they hold, counting each one's payload bytes plus its topic's length. */
+    bytes: number;
+  } {
     return this.publisher.queued;
   }
 

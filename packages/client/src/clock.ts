@@ -5,12 +5,15 @@ export type TimerHandle = unknown;
 
 /**
  * Time as the client sees it. Injected so tests run on a manual clock with no sleeps. Every timer and
- * every deferred call of the SDK goes through it (and through {@link schedulingClock} for the two
- * optional methods).
+ * every deferred call of the SDK goes through it (the two optional methods fall back to its `setTimeout`
+ * and to microtasks).
  */
 export interface Clock {
+  /** The current time, in ms since the epoch (as `Date.now()`). */
   now(): number;
+  /** Runs `fn` once after `ms` milliseconds; returns a handle for `clearTimeout`. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Cancels a timer started by this clock's `setTimeout`. */
   clearTimeout(handle: TimerHandle): void;
   /**
    * Runs `fn` in a later task that is not a timer: browsers neither clamp it (nested `setTimeout(0)`

@@ -4,8 +4,11 @@ import type { Message } from './message';
 
 /** Payload of the `state` event: every state change, with why and when the next attempt comes. */
 export interface StateChange {
+  /** The state the client left. */
   previous: ConnectionState;
+  /** The state the client is now in. */
   current: ConnectionState;
+  /** The error that caused the change (a failed attempt, a lost connection, giving up), when there was one. */
   reason?: WebMqttError;
   /** The attempt number (1-based) being made or waited for. */
   attempt?: number;
@@ -15,7 +18,9 @@ export interface StateChange {
 
 /** Payload of the `queue` event. */
 export interface QueueChange {
+  /** Publishes accepted but not yet sent (offline queue plus flow control). */
   size: number;
+  /** Bytes those publishes hold, counting each one's payload bytes plus its topic's length. */
   bytes: number;
   /** How many messages this change dropped (overflow). */
   dropped?: number;
@@ -29,12 +34,15 @@ export type ClientRole = 'leader' | 'follower' | 'solo';
 
 /** Payload of the `role` event. */
 export interface RoleChange {
+  /** The role this client has now. */
   role: ClientRole;
 }
 
 /** Payload of the `packet` event. Credentials are redacted. */
 export interface PacketTrace {
+  /** `'in'` for a packet received from the broker, `'out'` for one sent to it. */
   direction: 'in' | 'out';
+  /** The MQTT packet as MQTT.js represents it (`cmd`, `topic`, `payload`, …), with credentials redacted. */
   packet: Record<string, unknown>;
 }
 
@@ -47,11 +55,18 @@ export interface PacketTrace {
  * ```
  */
 export interface ClientEvents {
+  /** Every change of `client.state`, with its reason and, while reconnecting, when the next attempt comes. */
   state: (change: StateChange) => void;
+  /** Each CONNACK that connects the client; `sessionPresent` says whether the broker kept the previous session. */
   connect: (info: { sessionPresent: boolean }) => void;
+  /** Every message received, whichever subscription it matches. */
   message: (message: Message) => void;
+  /** Every failure worth knowing that is not a rejected promise: each failed attempt's reason, a handler that threw. */
   error: (error: WebMqttError) => void;
+  /** The publishes waiting to be sent changed (queued, sent, dropped). */
   queue: (change: QueueChange) => void;
+  /** Every MQTT packet sent or received, for debugging (credentials redacted); costs a copy per packet only while listened to. */
   packet: (trace: PacketTrace) => void;
+  /** This client's role changed (with `shareAcrossTabs`: leader, follower or solo). */
   role: (change: RoleChange) => void;
 }

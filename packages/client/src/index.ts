@@ -16,6 +16,8 @@ export type {
   TokenPlacement,
   UrlOption,
   QoS,
+  TlsMaterial,
+  TlsVersion,
 } from './options';
 export type { ClientEvents, StateChange, QueueChange, PacketTrace, ClientRole, RoleChange } from './events';
 export type { Message } from './message';

@@ -3,11 +3,15 @@ import type { QoS } from './options';
 
 /** A message delivered to a subscription handler, `messages()` or the `message` event. */
 export interface Message {
+  /** The topic the message was published to. */
   topic: string;
   /** The bytes as received, over an `ArrayBuffer` (so `new Blob([msg.payload])` type-checks). */
   payload: Uint8Array<ArrayBuffer>;
+  /** The QoS the message was delivered with. */
   qos: QoS;
+  /** Whether the message carries the retain flag: a retained message sent on subscribing (or, with `rap`, as it was published). */
   retain: boolean;
+  /** True when the broker marked this delivery as a possible re-send (QoS 1 or 2). */
   dup: boolean;
   /** MQTT 5 properties (userProperties, contentType, correlationData, …) when the broker sent any. */
   properties?: Record<string, unknown> | undefined;

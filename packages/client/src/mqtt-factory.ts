@@ -24,7 +24,9 @@ export interface MqttFactoryContext {
 
 /** What a factory tells the client about one WebSocket. */
 export interface SocketWatcher {
+  /** Called when the WebSocket's `open` event fires. */
   opened(): void;
+  /** Called when the WebSocket closes, with the close frame's code and reason. */
   closed(code: number, reason: string): void;
 }
 

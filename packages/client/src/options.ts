@@ -13,7 +13,14 @@ import { encodePayload } from './payload';
 export type TokenReason = 'initial' | 'reconnect' | 'rejected' | 'expiring';
 
 /** What a token provider may return. `expiresAt` is ms since epoch; without it a JWT's `exp` is read. */
-export type TokenResult = string | { token: string; expiresAt?: number | undefined };
+export type TokenResult =
+  | string
+  | {
+      /** The token to send (a non-empty string). */
+      token: string;
+      /** When the token expires, in ms since the epoch; without it a JWT's `exp` claim is read. */
+      expiresAt?: number | undefined;
+    };
 
 /** Called before every connection attempt. */
 export type TokenProvider = (context: { attempt: number; reason: TokenReason }) => TokenResult | Promise<TokenResult>;
@@ -27,6 +34,7 @@ export type TokenProvider = (context: { attempt: number; reason: TokenReason }) 
  */
 export type TokenPlacement = 'password' | 'username' | 'query';
 
+/** Token authentication (option `auth`): where the token comes from and where it goes on the wire. */
 export interface AuthOptions {
   /** A static token or a provider awaited before every connection attempt. */
   token: string | TokenProvider;
@@ -42,28 +50,46 @@ export interface AuthOptions {
   providerTimeoutMs?: number | undefined;
 }
 
+/** Exponential backoff between reconnect attempts (option `reconnect`); every field is optional. */
 export interface ReconnectOptions {
+  /** Ceiling of the delay before the first retry, in ms. Default 1 000. */
   initialDelayMs?: number | undefined;
+  /** No delay is ever longer than this, in ms; at least `initialDelayMs`. Default 30 000 (or `initialDelayMs` if larger). */
   maxDelayMs?: number | undefined;
+  /** The delay ceiling is multiplied by this after each failed attempt (1 to 100). Default 2. */
   factor?: number | undefined;
+  /** How each delay is randomised below its ceiling (see {@link JitterMode}). Default `'full'`. */
   jitter?: JitterMode | undefined;
+  /** After this many failed attempts in a row the client gives up: state `failed`, code `RECONNECT_EXHAUSTED`. Default `Infinity`. */
   maxAttempts?: number | undefined;
+  /** The attempt counter resets only after a connection has stayed up this long, in ms. Default 10 000. */
   resetAfterMs?: number | undefined;
 }
 
+/** Bounds of the queue that holds publishes made while not connected (option `offlineQueue`). */
 export interface OfflineQueueOptions {
+  /** Most publishes held at once. Default 1 000. */
   maxMessages?: number | undefined;
+  /** Most bytes held at once, counting each publish's payload bytes plus its topic's length. Default 1 048 576 (1 MiB). */
   maxBytes?: number | undefined;
+  /** What happens to a publish that does not fit (see {@link OverflowPolicy}). Default `'drop-oldest'`. */
   overflow?: OverflowPolicy | undefined;
 }
 
+/** MQTT quality of service: 0 at most once, 1 at least once, 2 exactly once. */
 export type QoS = 0 | 1 | 2;
 
+/** The Last Will (option `will`): a message the broker publishes for this client if its connection ends without a DISCONNECT. */
 export interface WillOptions {
+  /** The topic the will is published to (a topic name: no wildcards). */
   topic: string;
+  /** The will's payload: a string is sent as UTF-8. */
   payload: string | Uint8Array;
+  /** QoS of the will message. Default 0. */
   qos?: QoS | undefined;
+  /** Whether the broker retains the will message. Default false. */
   retain?: boolean | undefined;
+  /** MQTT 5 will properties (willDelayInterval, messageExpiryInterval, contentType, userProperties, …). */
   properties?: Record<string, unknown> | undefined;
 }
 
@@ -79,20 +105,31 @@ export type TlsVersion = 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
  * transport the URL names (scheme, host, port), and any other key is `INVALID_OPTIONS`.
  */
 export interface TlsOptions {
+  /** CA certificates to trust for the broker's certificate, in place of Node's bundled roots (a private CA). Default: Node's roots. */
   ca?: TlsMaterial | TlsMaterial[] | undefined;
+  /** The client certificate chain presented for mutual TLS, with `key`. Default: none. */
   cert?: TlsMaterial | TlsMaterial[] | undefined;
+  /** The private key of `cert` for mutual TLS (several, each optionally with its own passphrase). Default: none. */
   key?: TlsMaterial | Array<TlsMaterial | { pem: TlsMaterial; passphrase?: string }> | undefined;
+  /** A PKCS#12 (PFX) bundle holding the client's key and certificate, instead of `key` and `cert`. Default: none. */
   pfx?: TlsMaterial | Array<TlsMaterial | { buf: TlsMaterial; passphrase?: string }> | undefined;
+  /** The passphrase of an encrypted `key` or `pfx`. Default: none. */
   passphrase?: string | undefined;
   /** Default `true` (Node's): the broker's certificate must chain to `ca` or a system root. */
   rejectUnauthorized?: boolean | undefined;
   /** The SNI name and the name the certificate must carry; default: the URL's host. */
   servername?: string | undefined;
+  /** The OpenSSL cipher list to offer, as Node's `ciphers`. Default: Node's. */
   ciphers?: string | undefined;
+  /** The lowest TLS version to accept. Default: Node's. */
   minVersion?: TlsVersion | undefined;
+  /** The highest TLS version to offer. Default: Node's. */
   maxVersion?: TlsVersion | undefined;
+  /** The curves for ECDH key agreement, as Node's `ecdhCurve`. Default: Node's. */
   ecdhCurve?: string | undefined;
+  /** The signature algorithms to offer, as Node's `sigalgs`. Default: Node's. */
   sigalgs?: string | undefined;
+  /** Certificate revocation lists the broker's certificate is checked against. Default: none. */
   crl?: TlsMaterial | TlsMaterial[] | undefined;
 }
 
@@ -101,12 +138,19 @@ export type UrlOption = string | readonly string[] | (() => string | Promise<str
 
 /** Options of {@link createClient}. Only `url` is required. */
 export interface ClientOptions {
+  /** The broker's `ws://` or `wss://` URL, a list of cluster nodes tried in rotation, or a function resolving one per attempt. Required. */
   url: UrlOption;
+  /** The MQTT client identifier. Default: `'webmqtt_'` followed by 12 random characters. */
   clientId?: string | undefined;
+  /** The MQTT version: 5, 4 (3.1.1), or `'auto'` (MQTT 5 first, 3.1.1 once the broker proves it cannot speak 5, then remembered). Default `'auto'`. */
   protocolVersion?: 'auto' | 4 | 5 | undefined;
+  /** Start a clean session; set false (with `sessionExpiryInterval` on MQTT 5) to resume a persistent one. Default true. */
   clean?: boolean | undefined;
+  /** MQTT 5 only: how long the broker keeps the session after the connection ends, in seconds. Default: not sent (the broker's default). */
   sessionExpiryInterval?: number | undefined;
+  /** The MQTT keepalive interval, in seconds (0 to 65 535; 0 turns keepalive off). Default 30. */
   keepalive?: number | undefined;
+  /** An attempt with no CONNACK within this long fails with `CONNECT_TIMEOUT`, in ms. Default 10 000. */
   connectTimeoutMs?: number | undefined;
   /**
    * A static MQTT username, as in MQTT.js: for brokers that check a name and password, or take the name from a
@@ -120,6 +164,7 @@ export interface ClientOptions {
    * `auth`, placement `'password'` (the default) sends the token here, so a static password is refused beside it.
    */
   password?: string | Uint8Array | null | undefined;
+  /** Token authentication (a static token or a provider called before every attempt). Default: none. */
   auth?: AuthOptions | undefined;
   /**
    * Allow credentials over plain `ws://` to a host that is not this machine: the token, userinfo in the URL,
@@ -127,18 +172,27 @@ export interface ClientOptions {
    * Default false: such an attempt fails with `INSECURE_TRANSPORT` before anything is sent.
    */
   allowInsecureAuth?: boolean | undefined;
+  /** Reconnect with exponential backoff; `false` turns reconnecting off (the first failure is final: state `failed`). Default: on, with every default of {@link ReconnectOptions}. */
   reconnect?: ReconnectOptions | boolean | undefined;
+  /** Queue publishes made while not connected; `false` turns the queue off (such publishes reject with `CONNECTION_LOST`). Default: on, with every default of {@link OfflineQueueOptions}. */
   offlineQueue?: OfflineQueueOptions | false | undefined;
+  /** The Last Will the broker publishes if the connection ends without a DISCONNECT. Default: none. */
   will?: WillOptions | undefined;
+  /** React to the browser's online, offline, visibility and pageshow events (no attempts while offline). Default true. */
   browserEvents?: boolean | undefined;
+  /** Where diagnostics go (`debug`, `info`, `warn`, `error`). Default: silent. */
   logger?: Logger | undefined;
+  /** Node.js only: TLS settings for `wss://` (a private CA, mutual TLS); browsers ignore them. Default: none. */
   tls?: TlsOptions | undefined;
   /** MQTT 5 CONNECT properties (receiveMaximum, topicAliasMaximum, userProperties, …). */
   properties?: Record<string, unknown> | undefined;
   /** Injection points for tests and unusual runtimes. */
   clock?: Clock | undefined;
+  /** Source of random numbers in [0, 1) for backoff jitter and the generated client id. Default `Math.random`. */
   random?: () => number | undefined;
+  /** Creates the MQTT.js client the connection runs on (tests inject a fake). Default: the SDK's own factory. */
   mqttFactory?: MqttFactory | undefined;
+  /** Where online/offline and visibility signals come from; `null` for none. Default: `window` and `document` where they exist. */
   browserSignals?: BrowserSignals | null | undefined;
 }
 

@@ -8,7 +8,9 @@ import type { QoS } from './options';
 
 /** Options of `client.publish()`. */
 export interface PublishOptions {
+  /** The QoS to publish with. Default 0. */
   qos?: QoS | undefined;
+  /** Ask the broker to retain the message for future subscribers. Default false. */
   retain?: boolean | undefined;
   /** MQTT 5 PUBLISH properties (userProperties, contentType, messageExpiryInterval, …). */
   properties?: Record<string, unknown> | undefined;

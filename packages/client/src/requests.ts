@@ -13,6 +13,7 @@ export interface RequestOptions {
   timeoutMs?: number | undefined;
   /** Rejects with ABORTED when aborted. */
   signal?: AbortSignal | undefined;
+  /** The QoS the request is published with. Default 1. */
   qos?: QoS | undefined;
   /** Extra MQTT 5 properties for the request (userProperties, contentType, …). */
   properties?: Record<string, unknown> | undefined;
@@ -23,7 +24,9 @@ export type ResponderHandler = (request: Message) => string | Uint8Array | Promi
 
 /** What `respond()` resolves to. */
 export interface Responder {
+  /** The topic filter the responder answers requests on. */
   readonly filter: string;
+  /** Stops answering: removes the responder's subscription. */
   unsubscribe(): Promise<void>;
 }
 

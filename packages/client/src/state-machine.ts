@@ -1,6 +1,7 @@
 /**
- * Where a client is in its life. See {@link STATE_TABLE} for what each state
- * allows and where it may go next.
+ * Where a client is in its life: `idle` (created), `connecting`, `connected`, `reconnecting` (waiting
+ * `retryInMs` before the next attempt), `offline` (the browser is offline), `closed` (after `close()`; terminal)
+ * or `failed` (gave up; `connect()` starts again).
  */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed' | 'failed';
 

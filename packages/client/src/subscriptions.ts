@@ -7,6 +7,7 @@ import { SubscriptionRegistry } from './subscription-registry';
 
 /** Options of `client.subscribe()`. */
 export interface SubscribeOptions {
+  /** The maximum QoS to receive messages with. Default 0. */
   qos?: QoS | undefined;
   /** MQTT 5 No Local: do not receive this client's own publishes. */
   nl?: boolean | undefined;
@@ -21,6 +22,7 @@ export type MessageHandler = (message: Message) => void;
 
 /** What `subscribe()` resolves to. */
 export interface Subscription {
+  /** The topic filter this subscription was made with. */
   readonly filter: string;
   /** Idempotent. The UNSUBSCRIBE goes out when the last subscription to this filter goes. */
   unsubscribe(): Promise<void>;
