@@ -189,7 +189,7 @@ export interface ClientOptions {
   /** Injection points for tests and unusual runtimes. */
   clock?: Clock | undefined;
   /** Source of random numbers in [0, 1) for backoff jitter and the generated client id. Default `Math.random`. */
-  random?: () => number | undefined;
+  random?: (() => number) | undefined;
   /** Creates the MQTT.js client the connection runs on (tests inject a fake). Default: the SDK's own factory. */
   mqttFactory?: MqttFactory | undefined;
   /** Where online/offline and visibility signals come from; `null` for none. Default: `window` and `document` where they exist. */
