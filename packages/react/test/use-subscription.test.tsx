@@ -226,6 +226,53 @@ describe('useSubscription: the subscription follows the component', () => {
     );
     expect(fake.subscribeCount('now/this')).toBe(1);
   });
+  it('a new client from the provider: the old one is released, the new one subscribed', async () => {
+    const one = new FakeClient();
+    const two = new FakeClient();
+    const frames = manualFrames();
+    const { rerender } = renderApp(
+      <Providers fake={one} schedule={frames.schedule}>
+        <Probe filter="swap" />
+      </Providers>,
+    );
+    one.ack();
+    await settle();
+    rerender(
+      <Providers fake={two} schedule={frames.schedule}>
+        <Probe filter="swap" />
+      </Providers>,
+    );
+    two.ack();
+    await settle();
+    expect(one.wire).toEqual([{ type: 'subscribe', filter: 'swap', qos: 0 }, { type: 'unsubscribe', filter: 'swap' }]);
+    expect(two.handlerCount('swap')).toBe(1);
+    two.deliver('swap', 'from two');
+    frames.flushFrame();
+    expect(text()).toBe('subscribed|from two');
+  });
+
+  it('a smaller keep applies from the next frame, without subscribing again', async () => {
+    const fake = new FakeClient();
+    const frames = manualFrames();
+    const { rerender } = renderApp(
+      <Providers fake={fake} schedule={frames.schedule}>
+        <Probe filter="k" options={{ keep: 5 }} />
+      </Providers>,
+    );
+    fake.ack();
+    await settle();
+    for (const m of ['1', '2', '3', '4']) fake.deliver('k', m);
+    frames.flushFrame();
+    rerender(
+      <Providers fake={fake} schedule={frames.schedule}>
+        <Probe filter="k" options={{ keep: 2 }} />
+      </Providers>,
+    );
+    fake.deliver('k', '5');
+    frames.flushFrame();
+    expect(text()).toBe('subscribed|4,5');
+    expect(fake.subscribeCount()).toBe(1);
+  });
 });
 
 describe('useSubscription: a burst is one render per frame', () => {
