@@ -97,6 +97,7 @@ export function markdown(results) {
     parts.push('### 6. Router: one message against 10,000 live subscriptions');
     parts.push(table(['router', 'dispatches/s (median)', 'spread', 'vs qlobber', 'matched handlers', 'add 10,000 ms'], results.router.map((r) => [r.router, fmt(r.opsPerSec.median), fmtSpread(r.opsPerSec), x(ratio(r.opsPerSec.median, results.router.find((q) => q.router.startsWith('qlobber') && q.topics === r.topics)?.opsPerSec.median)), r.matches, fmt(r.addAllMs, 1)])));
   }
+  if (results.react) parts.push(...reactTable(results.react));
   if (results.errors?.length) parts.push(`Errors: ${results.errors.map((e) => `${e.suite}: ${e.error}`).join('; ')}`);
   return parts.join('\n\n');
 }
@@ -149,5 +150,18 @@ function pageLoadTable(p) {
     `The minimal app (connect, subscribe, QoS 1 publish) built by Vite from the packed tarball (as in the size table), and MQTT.js alone in the same kind of app, against ${p.broker}. Chromium driven by playwright-core; network emulated over CDP (\`Network.emulateNetworkConditions\`) with ${p.profile.name}: latency ${fmt(p.profile.latency)} ms, download ${fmt(p.profile.downloadThroughput)} B/s (${kbit(p.profile.downloadThroughput)} kbit/s), upload ${fmt(p.profile.uploadThroughput)} B/s (${kbit(p.profile.uploadThroughput)} kbit/s). ${p.served}. Times are ms from navigation start (performance.now() in the page): to connect() being called, to the client's \`connected\` state event (MQTT.js: its \`connect\` event), to the QoS 1 publish being acknowledged. Median of ${p.rounds} runs${p.rounds < p.runsPlanned ? ` (${p.runsPlanned} planned, time budget)` : ''}, spread min–max, apps interleaved. JS bytes: what the JS responses transferred (headers + compressed body, CDP encodedDataLength); all HTTP bytes add the HTML (the WebSocket is not counted). "JS requested after connect()": a JS request that started only once connect() had run, i.e. the load waterfall.`,
     table(['app', 'navigation → connected ms', 'spread', 'connect() called at', 'connect() → connected', 'navigation → publish acked', 'JS requests', 'JS bytes transferred', 'all HTTP bytes', 'JS requested after connect()', ...(base ? ['connected vs baseline'] : [])], rows),
     ...(errors.length ? [`Page-load errors: ${errors.join(' | ')}`] : []),
+  ];
+}
+
+/** bench/suites/react-list.mjs: a React list fed a steady stream, @webmqtt/react's hooks beside the usual naive hook. */
+function reactTable(r) {
+  const runs = (m) => m.runs.map((v) => fmt(v)).join(' / ');
+  return [
+    `### 7. React: a list fed ${fmt(r.rate)} msg/s for ${r.seconds} s (${r.broker})`,
+    `${r.page}. The list shows the last ${r.keep} messages; "dropped" counts messages the list never rendered, of those the client received. Median of ${r.variants[0]?.dropped.n ?? r.runsPlanned} runs; each run in parentheses.`,
+    table(
+      ['hook', 'renders/s (median; runs)', 'frames/s', 'dropped (median; runs)', 'received / published', 'message age p50 / p99 ms'],
+      r.variants.map((v) => [v.label, `${fmt(v.rendersPerSec.median, 1)} (${runs(v.rendersPerSec)})`, fmt(v.framesPerSec.median, 1), `${fmt(v.dropped.median)} (${runs(v.dropped)})`, `${fmt(v.received.median)} / ${fmt(v.published.median)}`, `${fmt(v.ageP50Ms.median)} / ${fmt(v.ageP99Ms.median)}`]),
+    ),
   ];
 }
