@@ -49,9 +49,16 @@ function openWithProcess(url) {
     detached: true, // own process group: close() ends Chromium's helpers with it, and nothing else
   });
   let stderr = '';
-  child.stderr.on('data', (d) => { if (stderr.length < 20_000) stderr += d; });
+  let devtools;
+  const devtoolsUrl = new Promise((resolve) => (devtools = resolve));
+  child.stderr.on('data', (d) => {
+    if (stderr.length < 20_000) stderr += d;
+    const m = /DevTools listening on (ws:\/\/\S+)/.exec(stderr);
+    if (m) devtools(m[1]);
+  });
   const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   return {
+    devtoolsUrl,
     exited: exited.then((code) => { if (process.env.BENCH_DEBUG) console.error(stderr); return code; }),
     async close() {
       try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
@@ -107,10 +114,83 @@ export async function openWorker(site, params, { driver = 'process' } = {}) {
       if (msg.error) throw new Error(`page error: ${msg.error}`);
       return msg;
     },
+    /**
+     * `run(job)` under the V8 sampling profiler: a CDP session (Profiler domain only) is attached to the page for
+     * this job and detached after it. Resolves with { result, profile } (profile: the raw .cpuprofile object).
+     */
+    async profile(job, timeoutMs = 120_000, intervalUs = 200) {
+      if (!browser.devtoolsUrl) throw new Error('profiling needs the process driver');
+      const cdp = await connectCdp(await withTimeout(browser.devtoolsUrl, 10_000, 'DevTools URL'));
+      try {
+        const { targetInfos } = await cdp.send('Target.getTargets');
+        const page = targetInfos.find((t) => t.type === 'page' && t.url.includes(id));
+        if (!page) throw new Error('bench page target not found');
+        const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: page.targetId, flatten: true });
+        await cdp.send('Profiler.enable', {}, sessionId);
+        await cdp.send('Profiler.setSamplingInterval', { interval: intervalUs }, sessionId);
+        await cdp.send('Profiler.start', {}, sessionId);
+        const result = await this.run(job, timeoutMs);
+        const { profile } = await cdp.send('Profiler.stop', {}, sessionId);
+        await cdp.send('Target.detachFromTarget', { sessionId }).catch(() => {});
+        return { result, profile };
+      } finally {
+        cdp.close();
+      }
+    },
     async close() {
       site.giveJob(id, { stop: true });
       unlisten();
       await browser.close();
     },
   };
+}
+
+/** A bare CDP connection to the browser endpoint `url`: send(method, params, sessionId) and close(). */
+async function connectCdp(url) {
+  const { default: WebSocket } = await import('ws');
+  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 512 * 1024 * 1024 });
+  await withTimeout(new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); }), 10_000, 'CDP connect');
+  let seq = 0;
+  const pending = new Map();
+  ws.on('message', (data) => {
+    const msg = JSON.parse(String(data));
+    const p = msg.id !== undefined && pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.error) p.reject(new Error(`${p.method}: ${msg.error.message}`));
+    else p.resolve(msg.result);
+  });
+  return {
+    send(method, params = {}, sessionId) {
+      const id = ++seq;
+      const reply = new Promise((resolve, reject) => pending.set(id, { resolve, reject, method }));
+      ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+      return withTimeout(reply, 60_000, `CDP ${method}`);
+    },
+    close: () => ws.close(),
+  };
+}
+
+/**
+ * A short summary of a V8 .cpuprofile: self time by function and by script, plus the total sampled. Self time of a
+ * sample is the time to the next sample (timeDeltas[i + 1]).
+ */
+export function profileSummary(profile, top = 12) {
+  const dt = new Map();
+  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
+  const byFn = new Map();
+  const byFile = new Map();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const t = (dt.get(node.id) ?? 0) / 1000;
+    if (!t) continue;
+    total += t;
+    const cf = node.callFrame;
+    const file = cf.url ? cf.url.split('/').pop().split('?')[0] : '(native)';
+    const key = cf.url ? `${cf.functionName || '(anonymous)'} ${file}:${cf.lineNumber + 1}` : cf.functionName || '(anonymous)';
+    byFn.set(key, (byFn.get(key) ?? 0) + t);
+    byFile.set(file, (byFile.get(file) ?? 0) + t);
+  }
+  const list = (m, k) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, ms]) => ({ name, ms: +ms.toFixed(1), pct: +((ms / total) * 100).toFixed(1) }));
+  return { sampledMs: +total.toFixed(1), samples: profile.samples.length, byFile: list(byFile, 6), top: list(byFn, top) };
 }

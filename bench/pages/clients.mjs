@@ -18,10 +18,13 @@ function loadScript(src) {
 async function webmqtt(url, clientId, extra = {}, variant) {
   // A variant is a bundle built by bench/tools/build-variant.mjs, to compare builds in one run.
   const { createClient } = await import(variant ? `/bench/variants/${variant}.mjs` : '/client/webmqtt.browser.mjs');
-  const client = createClient({ url, clientId, protocolVersion: 4, ...extra });
+  // No protocolVersion: the default ('auto': MQTT 5, 3.1.1 when the broker cannot speak 5), so the client lives
+  // within the Receive Maximum a default broker announces. `extra` may pin it (webmqtt-v4, webmqtt-v5).
+  const client = createClient({ url, clientId, ...extra });
   await client.connect();
   return {
     client,
+    info: () => ({ version: client.protocolVersion }),
     async subscribe(topic, qos, onPayload) {
       await client.subscribe(topic, (m) => onPayload(m.payload), { qos });
     },
@@ -44,6 +47,7 @@ async function mqttjs(url, clientId, extra = {}) {
   client.on('message', (topic, payload) => handlers.get(topic)?.(payload));
   return {
     client,
+    info: () => ({ version: client.options.protocolVersion }),
     subscribe(topic, qos, onPayload) {
       handlers.set(topic, onPayload);
       return new Promise((resolve, reject) => client.subscribe(topic, { qos }, (e) => (e ? reject(e) : resolve())));
@@ -79,11 +83,19 @@ async function paho(url, clientId) {
   };
 }
 
-async function raw(url, clientId, batch) {
-  const client = new RawMqttClient({ batch });
-  await client.connect(url, clientId);
+async function raw(url, clientId, batch, windowed = false) {
+  let client = new RawMqttClient({ batch, windowed, version: windowed ? 5 : 4 });
+  try {
+    await client.connect(url, clientId);
+  } catch (error) {
+    // As webmqtt's 'auto': a broker that refuses MQTT 5 (the dev broker, aedes) gets 3.1.1.
+    if (!windowed || !error.beforeConnack) throw error;
+    client = new RawMqttClient({ batch, windowed, version: 4 });
+    await client.connect(url, clientId);
+  }
   return {
     client,
+    info: () => ({ version: client.version, window: Number.isFinite(client.window) ? client.window : 'none', maxInFlight: client.maxInFlight }),
     subscribe: (topic, qos, onPayload) => client.subscribe(topic, qos, onPayload),
     publish: (topic, bytes, qos) => client.publish(topic, bytes, qos),
     flush: () => client.flush(),
@@ -108,10 +120,15 @@ const variants = {
 
 export const CLIENTS = new Proxy({
   webmqtt: { label: 'webmqtt (defaults)', open: (url, id) => webmqtt(url, id) },
+  'webmqtt-v4': { label: 'webmqtt (protocolVersion 4)', open: (url, id) => webmqtt(url, id, { protocolVersion: 4 }) },
+  'webmqtt-v5': { label: 'webmqtt (protocolVersion 5)', open: (url, id) => webmqtt(url, id, { protocolVersion: 5 }) },
   'webmqtt-tuned': { label: 'webmqtt (mqttFactory: reschedulePings false)', open: async (url, id) => webmqtt(url, id, { mqttFactory: await tunedMqttFactory() }) },
   mqtt: { label: 'MQTT.js 5 (defaults)', open: (url, id) => mqttjs(url, id) },
   'mqtt-tuned': { label: 'MQTT.js 5 (reschedulePings false)', open: (url, id) => mqttjs(url, id, { reschedulePings: false }) },
+  'mqtt-v5': { label: 'MQTT.js 5 (protocolVersion 5)', open: (url, id) => mqttjs(url, id, { protocolVersion: 5 }) },
   paho: { label: 'Paho JS', open: (url, id) => paho(url, id) },
   raw: { label: 'raw WebSocket (1 PUBLISH/frame)', open: (url, id) => raw(url, id, 1) },
   'raw-batch': { label: 'raw WebSocket (32 PUBLISH/frame)', open: (url, id) => raw(url, id, 32) },
+  'raw-window': { label: 'raw WebSocket within the broker window (1 PUBLISH/frame)', open: (url, id) => raw(url, id, 1, true) },
+  'raw-window-batch': { label: 'raw WebSocket within the broker window (freed slots in one frame)', open: (url, id) => raw(url, id, 32, true) },
 }, variants);

@@ -10,16 +10,17 @@ addEventListener('error', (e) => fail(e.error ?? e.message));
 addEventListener('unhandledrejection', (e) => fail(e.reason));
 
 // Count what actually goes on the wire: WebSocket messages sent and the largest one.
-const wire = { frames: 0, maxFrame: 0, bytes: 0 };
+const wire = { frames: 0, maxFrame: 0, bytes: 0, lastSendAt: 0 };
 const send = WebSocket.prototype.send;
 WebSocket.prototype.send = function (data) {
   const size = typeof data === 'string' ? data.length : data.byteLength ?? data.size ?? 0;
   wire.frames++;
   wire.bytes += size;
   if (size > wire.maxFrame) wire.maxFrame = size;
+  wire.lastSendAt = performance.now();
   return send.call(this, data);
 };
-const resetWire = () => Object.assign(wire, { frames: 0, maxFrame: 0, bytes: 0 });
+const resetWire = () => Object.assign(wire, { frames: 0, maxFrame: 0, bytes: 0, lastSendAt: 0 });
 
 const num = (name, fallback) => Number(q.get(name) ?? fallback);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -34,14 +35,20 @@ function payload(size, seq) {
   return b;
 }
 
-async function throughputRun(adapter, url, qos, n, timeoutMs) {
+// A run ends when all n arrived, after timeoutMs, or once nothing has arrived for stallMs (a broker that dropped
+// messages: Mosquitto's stock config drops a subscriber's QoS 1 messages past 20 in flight + 1,000 queued).
+async function throughputRun(adapter, url, qos, n, timeoutMs, stallMs = 3_000) {
   const c = await adapter.open(url, clientId());
   const topic = `bench/${id}/${clientSeq}`;
   let received = 0;
   let finish;
+  let firstAt = 0;
+  let halfAt = 0;
   const all = new Promise((r) => (finish = r));
   await c.subscribe(topic, qos, () => {
-    if (++received === n) finish();
+    if (++received === 1) firstAt = performance.now();
+    if (received === n >> 1) halfAt = performance.now();
+    if (received === n) finish();
   });
   const payloads = Array.from({ length: n }, (_, i) => payload(64, i));
   resetWire();
@@ -49,7 +56,19 @@ async function throughputRun(adapter, url, qos, n, timeoutMs) {
   for (let i = 0; i < n; i++) c.publish(topic, payloads[i], qos);
   c.flush();
   const tLoop = performance.now();
-  const timedOut = await Promise.race([all.then(() => false), sleep(timeoutMs).then(() => true)]);
+  let stalled = false;
+  const watch = (async () => {
+    let seen = -1;
+    while (received < n && !stalled) {
+      if (received === seen) stalled = true;
+      else {
+        seen = received;
+        await sleep(stallMs);
+      }
+    }
+  })();
+  const timedOut = await Promise.race([all.then(() => false), sleep(timeoutMs).then(() => true), watch.then(() => stalled)]);
+  stalled = stalled || timedOut;
   const t1 = performance.now();
   const result = {
     received,
@@ -59,6 +78,13 @@ async function throughputRun(adapter, url, qos, n, timeoutMs) {
     msgPerSec: (received / (t1 - t0)) * 1000,
     frames: wire.frames,
     maxFrame: wire.maxFrame,
+    // Where the time went, ms after the first publish() call: the last WebSocket send (PUBLISHes and the PUBACKs
+    // for what came in), the first message received, half of them received.
+    lastSendMs: wire.lastSendAt ? +(wire.lastSendAt - t0).toFixed(1) : undefined,
+    firstRecvMs: firstAt ? +(firstAt - t0).toFixed(1) : undefined,
+    halfRecvMs: halfAt ? +(halfAt - t0).toFixed(1) : undefined,
+    ...(c.info ? { info: c.info() } : {}),
+    ...(stalled && received < n ? { stalledAfter: received } : {}),
   };
   await Promise.race([c.close(), sleep(2_000)]);
   return result;
@@ -149,7 +175,7 @@ async function worker() {
     const job = await (await fetch(q.get('jobs'), { cache: 'no-store' })).json();
     if (job.stop) return;
     try {
-      if (job.mode === 'throughput') await post(await throughputRun(adapter, job.url, job.qos, job.n, job.timeout ?? 30_000));
+      if (job.mode === 'throughput') await post(await throughputRun(adapter, job.url, job.qos, job.n, job.timeout ?? 30_000, job.stallMs));
       else if (job.mode === 'latency') await post(await latencyRun(adapter, job.url, job.qos, job.count, job.rate));
       else await post({ error: `unknown job ${JSON.stringify(job)}` });
     } catch (error) {

@@ -1,6 +1,11 @@
-// A minimal MQTT 3.1.1 client written straight on the browser's WebSocket: the ceiling the
-// libraries are measured against. CONNECT, SUBSCRIBE, PUBLISH QoS 0/1, PUBACK, nothing else.
+// A minimal MQTT client written straight on the browser's WebSocket: the ceiling the libraries are
+// measured against. CONNECT, SUBSCRIBE, PUBLISH QoS 0/1, PUBACK, nothing else.
 // `batch` PUBLISH packets are written per WebSocket message (1 = one frame per message).
+// `version` 4 (MQTT 3.1.1, the default) or 5. `windowed`: QoS 1 publishes never exceed the window the
+// broker allows: MQTT 5, the Receive Maximum of its CONNACK (65,535 when it sends none); 3.1.1 has no
+// Receive Maximum, so the window webmqtt uses on that path (MAX_IN_FLIGHT, 100, in
+// packages/client/src/connection.ts). Held publishes go out as PUBACKs free slots: after each incoming
+// WebSocket message, every slot it freed is refilled, one frame per PUBLISH (batch 1) or all in one frame.
 
 const enc = new TextEncoder();
 
@@ -24,9 +29,19 @@ function packet(first, body) {
   return new Uint8Array([first, ...remainingLength(body.length), ...body]);
 }
 
+/** webmqtt's in-flight cap on the 3.1.1 path (packages/client/src/connection.ts MAX_IN_FLIGHT). */
+export const SDK_WINDOW_311 = 100;
+
 export class RawMqttClient {
-  constructor({ batch = 1 } = {}) {
+  constructor({ batch = 1, version = 4, windowed = false } = {}) {
     this.batch = batch;
+    this.version = version;
+    this.windowed = windowed;
+    this.window = Infinity; // set from the CONNACK when windowed
+    this.inFlight = 0;
+    this.held = []; // encoded QoS 1 PUBLISH packets waiting for a window slot
+    this.heldHead = 0;
+    this.maxInFlight = 0;
     this.nextId = 1;
     this.acked = 0;
     this.handlers = new Map(); // topic -> fn(payload)
@@ -41,13 +56,18 @@ export class RawMqttClient {
       const ws = new WebSocket(url, 'mqtt');
       ws.binaryType = 'arraybuffer';
       this.ws = ws;
-      ws.onerror = () => reject(new Error('raw client: WebSocket error'));
-      ws.onclose = () => reject(new Error('raw client: WebSocket closed'));
+      const refused = (why) => Object.assign(new Error(`raw client (MQTT ${this.version}): ${why}`), { beforeConnack: !this.connected });
+      ws.onerror = () => reject(refused('WebSocket error'));
+      ws.onclose = () => reject(refused('WebSocket closed'));
       ws.onmessage = (e) => this.onData(new Uint8Array(e.data));
       ws.onopen = () => {
-        this.waiters.set('connack', resolve);
-        // protocol "MQTT" level 4, clean session, keepalive 60 s
-        ws.send(packet(0x10, [...mqttString('MQTT'), 4, 0x02, 0, 60, ...mqttString(clientId)]));
+        this.waiters.set('connack', (code) => {
+          if (code) return reject(refused(`CONNACK code ${code}`));
+          this.connected = true;
+          resolve();
+        });
+        // protocol "MQTT" level 4 or 5, clean session / clean start, keepalive 60 s (MQTT 5: no properties)
+        ws.send(packet(0x10, [...mqttString('MQTT'), this.version, 0x02, 0, 60, ...(this.version === 5 ? [0] : []), ...mqttString(clientId)]));
       };
     });
   }
@@ -57,13 +77,14 @@ export class RawMqttClient {
     this.handlers.set(topic, handler);
     return new Promise((resolve) => {
       this.waiters.set(id, resolve);
-      this.ws.send(packet(0x82, [id >> 8, id & 0xff, ...mqttString(topic), qos]));
+      this.ws.send(packet(0x82, [id >> 8, id & 0xff, ...(this.version === 5 ? [0] : []), ...mqttString(topic), qos]));
     });
   }
 
   publish(topic, payload, qos) {
     const t = this.topicCache?.topic === topic ? this.topicCache.bytes : (this.topicCache = { topic, bytes: enc.encode(topic) }).bytes;
-    const len = 2 + t.length + (qos ? 2 : 0) + payload.length;
+    const v5 = this.version === 5;
+    const len = 2 + t.length + (qos ? 2 : 0) + (v5 ? 1 : 0) + payload.length;
     const rl = remainingLength(len);
     const p = new Uint8Array(1 + rl.length + len);
     let o = 0;
@@ -78,7 +99,20 @@ export class RawMqttClient {
       p[o++] = id >> 8;
       p[o++] = id & 0xff;
     }
+    if (v5) p[o++] = 0; // no properties
     p.set(payload, o);
+    if (qos && this.windowed) {
+      if (this.inFlight >= this.window) {
+        this.held.push(p);
+        return;
+      }
+      this.inFlight++;
+      if (this.inFlight > this.maxInFlight) this.maxInFlight = this.inFlight;
+    }
+    this.write(p);
+  }
+
+  write(p) {
     if (this.batch === 1) {
       this.ws.send(p);
       return;
@@ -126,6 +160,7 @@ export class RawMqttClient {
     }
     let o = 0;
     const acks = [];
+    let freed = 0;
     while (o < buf.length) {
       const start = o;
       const first = buf[o++];
@@ -133,7 +168,7 @@ export class RawMqttClient {
       let mul = 1;
       let byte;
       do {
-        if (o >= buf.length) { this.rest = buf.subarray(start); return this.sendAcks(acks); }
+        if (o >= buf.length) { this.rest = buf.slice(start); this.release(freed); return this.sendAcks(acks); }
         byte = buf[o++];
         len += (byte & 0x7f) * mul;
         mul *= 128;
@@ -150,12 +185,23 @@ export class RawMqttClient {
           acks.push(buf[p], buf[p + 1]);
           p += 2;
         }
+        if (this.version === 5) {
+          const [propLen, at] = varint(buf, p);
+          p = at + propLen;
+        }
         this.handlers.get(topic)?.(buf.subarray(p, o + len));
       } else if (type === 4) {
         this.acked++;
-        this.onAck?.();
+        freed++;
       } else if (type === 2) {
-        this.waiters.get('connack')?.();
+        const code = buf[o + 1];
+        if (this.version === 5 && code === 0) {
+          const [propLen, at] = varint(buf, o + 2);
+          const rm = property(buf, at, at + propLen, 0x21);
+          this.receiveMaximum = rm ?? 65_535;
+        }
+        if (this.windowed) this.window = this.version === 5 ? this.receiveMaximum : SDK_WINDOW_311;
+        this.waiters.get('connack')?.(code);
         this.waiters.delete('connack');
       } else if (type === 9) {
         const id = (buf[o] << 8) | buf[o + 1];
@@ -164,7 +210,29 @@ export class RawMqttClient {
       }
       o += len;
     }
+    this.release(freed);
     this.sendAcks(acks);
+  }
+
+  /** `freed` PUBACKs came in one WebSocket message: refill the window from the held publishes. */
+  release(freed) {
+    if (!this.windowed || freed === 0) return;
+    this.inFlight -= freed;
+    while (this.inFlight < this.window && this.heldHead < this.held.length) {
+      const p = this.held[this.heldHead];
+      this.held[this.heldHead++] = undefined;
+      this.inFlight++;
+      if (this.batch === 1) this.ws.send(p);
+      else {
+        this.pending.push(p);
+        this.pendingBytes += p.length;
+      }
+    }
+    if (this.heldHead === this.held.length) {
+      this.held = [];
+      this.heldHead = 0;
+    }
+    this.flush(); // the batched variant: all the publishes one message released, in one frame
   }
 
   decodeTopic(buf, p, tlen) {
@@ -185,6 +253,37 @@ export class RawMqttClient {
     }
     this.ws.send(out);
   }
+}
+
+/** MQTT variable byte integer at `p`: [value, offset after it]. */
+function varint(buf, p) {
+  let value = 0;
+  let mul = 1;
+  let byte;
+  do {
+    byte = buf[p++];
+    value += (byte & 0x7f) * mul;
+    mul *= 128;
+  } while (byte & 0x80);
+  return [value, p];
+}
+
+/** The value of 2-byte integer property `id` in the MQTT 5 properties buf[p..end), or undefined. */
+function property(buf, p, end, id) {
+  const one = [0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2a];
+  const two = [0x13, 0x21, 0x22, 0x23];
+  const four = [0x02, 0x11, 0x18, 0x27];
+  while (p < end) {
+    const pid = buf[p++];
+    if (pid === id) return (buf[p] << 8) | buf[p + 1];
+    if (one.includes(pid)) p += 1;
+    else if (two.includes(pid)) p += 2;
+    else if (four.includes(pid)) p += 4;
+    else if (pid === 0x0b) p = varint(buf, p)[1];
+    else if (pid === 0x26) { p += 2 + ((buf[p] << 8) | buf[p + 1]); p += 2 + ((buf[p] << 8) | buf[p + 1]); }
+    else p += 2 + ((buf[p] << 8) | buf[p + 1]); // UTF-8 string or binary data
+  }
+  return undefined;
 }
 
 function sameBytes(a, buf, p) {
