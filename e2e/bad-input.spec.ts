@@ -267,6 +267,8 @@ test('the bad-input matrix: every case fails with its documented code, and the c
   expect(after.outcomes).toEqual(['ok']);
   expect(after.echo).toEqual([...Array.from({ length: 20 }, (_, i) => `queued-${i}`), 'after']);
   expect(after.state).toBe('connected');
-  // Rejected calls are reported through their promise, not also as 'error' events.
-  expect(after.errors).toEqual([]);
+  // Rejected calls are reported through their promise, not also as 'error' events: what `error` saw is only the
+  // failed reconnect attempts' reasons while the broker was paused (issue #13: each reaches `error` listeners).
+  const attemptCodes = ['CONNECTION_REFUSED', 'CONNECT_TIMEOUT', 'CONNECTION_LOST'];
+  expect(after.errors.filter((e: { code: string }) => !attemptCodes.includes(e.code))).toEqual([]);
 });

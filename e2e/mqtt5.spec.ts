@@ -60,7 +60,8 @@ test.describe('MQTT 5 on Mosquitto', () => {
     await esmPage.evaluate(async ({ url, auth, prefix }) => {
       const pub = (window as any).makeHarness({ url, auth, protocolVersion: 5 }).client;
       await pub.connect();
-      await pub.publish(`${prefix}/short`, 'expires in 2 s', { qos: 1, retain: true, properties: { messageExpiryInterval: 2 } });
+      // 5 s: long enough for the control below on a loaded 2-core machine (2 s expired before it once, load 14).
+      await pub.publish(`${prefix}/short`, 'expires in 5 s', { qos: 1, retain: true, properties: { messageExpiryInterval: 5 } });
       await pub.publish(`${prefix}/long`, 'expires in 60 s', { qos: 1, retain: true, properties: { messageExpiryInterval: 60 } });
       await pub.close();
     }, { url: broker.urls.ws, auth, prefix });
