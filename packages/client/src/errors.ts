@@ -48,6 +48,12 @@ export const ErrorCode = {
   HANDSHAKE_REJECTED: 'HANDSHAKE_REJECTED',
   /** The server answered with something that is not MQTT, or broke the protocol. */
   PROTOCOL_ERROR: 'PROTOCOL_ERROR',
+  /**
+   * `offlineQueue.persist` is on but IndexedDB cannot be used (missing as in Node.js, blocked as in some private modes,
+   * a newer version of the database, or a failing write; the `cause` says which): emitted once on `error`, and from then
+   * on publishes are kept in memory only, as without `persist`. Nothing queued is lost; nothing survives a reload.
+   */
+  PERSISTENCE_OFF: 'PERSISTENCE_OFF',
 } as const;
 
 /** One of the {@link ErrorCode} values. */

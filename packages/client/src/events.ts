@@ -24,6 +24,23 @@ export interface QueueChange {
   bytes: number;
   /** How many messages this change dropped (overflow). */
   dropped?: number;
+  /**
+   * With `offlineQueue.persist`: how many publishes this change brought back from the persisted outbox (an earlier
+   * page's unacknowledged QoS 1/2 publishes with the same clientId). Sent once, when the outbox has been read.
+   */
+  restored?: number;
+  /** With `offlineQueue.persist`: this change dropped publishes because the browser's storage quota was exhausted. */
+  quotaExceeded?: boolean;
+  /**
+   * With `offlineQueue.persist`: every publish restored from the outbox has settled (sent once, after `restored`).
+   * `delivered` completed their QoS flow; `failed` were refused or dropped, each also reported on `error`.
+   */
+  restoredSettled?: {
+    /** Restored publishes whose QoS flow completed. */
+    delivered: number;
+    /** Restored publishes refused by the broker or dropped by the overflow policy. */
+    failed: number;
+  };
 }
 
 /**

@@ -33,6 +33,8 @@ export interface QueueLimits {
   /** Most payload bytes held at once; a single larger publish is never queued. */
   maxBytes: number;
   overflow: OverflowPolicy;
+  /** Keep QoS 1/2 publishes in IndexedDB until acknowledged (the client's outbox; this queue only counts). */
+  persist?: boolean;
 }
 
 /** Outcome of {@link OfflineQueue.push}. */

@@ -74,6 +74,11 @@ export interface OfflineQueueOptions {
   maxBytes?: number | undefined;
   /** What happens to a publish that does not fit (see {@link OverflowPolicy}). Default `'drop-oldest'`. */
   overflow?: OverflowPolicy | undefined;
+  /**
+   * Keep unacknowledged QoS 1/2 publishes in IndexedDB, so they survive a reload or a crash and go out from the next
+   * page with the same `clientId` (which must then be given explicitly). Default false. See the README, "Offline queue".
+   */
+  persist?: boolean | undefined;
 }
 
 /** MQTT quality of service: 0 at most once, 1 at least once, 2 exactly once. */
@@ -432,6 +437,7 @@ function tables(): Record<string, Check> {
     maxMessages: num(1, 10_000_000, 1_000),
     maxBytes: num(1, MAX_MS, 1_048_576),
     overflow: oneOf(['drop-oldest', 'drop-newest', 'reject'], 'drop-oldest'),
+    persist: bool(false),
   };
 
   // The Node.js TLS options (tls.connect) that only secure the socket. Nothing MQTT.js would read as a transport
@@ -545,6 +551,8 @@ export function normalizeOptions(input: unknown): NormalizedOptions {
   const documented = Object.keys(table).filter((key) => !INJECTION_POINTS.includes(key));
   const options = checkObject<NormalizedOptions>(input, '', table, `the documented options (${documented.join(', ')})`);
   checkCredentials(options);
+  // The outbox is found again by clientId: a random one would never be seen again, nor its publishes.
+  if (options.offlineQueue && options.offlineQueue.persist && !options.clientId) fail('offlineQueue.persist', 'used with an explicit clientId (the outbox is found by it)');
   options.clientId ??= randomClientId(options.random);
   for (const key of HIDDEN_OPTIONS) Object.defineProperty(options, key, { value: options[key], enumerable: false });
   return options;

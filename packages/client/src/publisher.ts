@@ -46,7 +46,8 @@ const PLAIN_OPTIONS: Record<QoS, [Record<string, unknown>, Record<string, unknow
  * Every publish settles exactly once.
  */
 export class Publisher {
-  private readonly offline: OfflineQueue<PendingPublish> | undefined;
+  /** The offline queue (undefined with offlineQueue: false); the persisted outbox takes publishes back out of it. */
+  readonly offline: OfflineQueue<PendingPublish> | undefined;
   /** Accepted while connected (or carried over from the offline queue), waiting for a window slot; FIFO. */
   private waiting: PendingPublish[] = [];
   private waitingHead = 0;
@@ -69,8 +70,10 @@ export class Publisher {
   private cancelTurn: (() => void) | undefined;
   private readonly turn: NextTurn;
   private readonly microtask: SchedulingClock;
-  /** The size last reported in a `queue` event. */
-  private announced = 0;
+  /** The size last reported in a `queue` event (the outbox reports one of its own: outbox/outbox.ts). */
+  announced = 0;
+  /** With offlineQueue.persist, set by the outbox once open (outbox/outbox.ts): sees each publish as accepted, records QoS 1/2. */
+  track: ((item: PendingPublish) => void) | undefined;
 
   constructor(
     limits: QueueLimits | false,
@@ -94,6 +97,7 @@ export class Publisher {
   }
 
   submit(item: PendingPublish): void {
+    this.track?.(item);
     if (this.open) {
       this.pushWaiting(item);
       // Not at once: a loop of publish() calls would hand MQTT.js one run per message, each with its
@@ -111,7 +115,12 @@ export class Publisher {
       item.reject(new WebMqttError(ErrorCode.CONNECTION_LOST, 'Not connected and the offline queue is disabled (offlineQueue: false); publish after the client is connected.'));
       return;
     }
-    const { accepted, dropped } = this.offline.push(item, item.payload.byteLength + item.topic.length);
+    this.emitQueue(this.enqueue(item));
+  }
+
+  /** Into the offline queue, rejecting whatever the overflow policy gives up; returns how many that was. */
+  enqueue(item: PendingPublish): number {
+    const { dropped } = (this.offline as OfflineQueue<PendingPublish>).push(item, item.payload.byteLength + item.topic.length);
     for (const lost of dropped) {
       lost.reject(new WebMqttError(
         ErrorCode.QUEUE_FULL,
@@ -120,7 +129,7 @@ export class Publisher {
           : 'The offline queue was full and this older message was dropped to make room (offlineQueue.overflow "drop-oldest").',
       ));
     }
-    if (accepted || dropped.length > 0) this.emitQueue(dropped.length);
+    return dropped.length;
   }
 
   /**
@@ -336,7 +345,8 @@ export class Publisher {
     });
   }
 
-  private emitQueue(dropped = 0): void {
+  /** Tells `queue` listeners the size now, and how many this change dropped. */
+  emitQueue(dropped = 0): void {
     const { size, bytes } = this.queued;
     this.announced = size;
     this.onQueue(dropped > 0 ? { size, bytes, dropped } : { size, bytes });

@@ -58,7 +58,10 @@ describe('events: on(), once() and off() are checked against ClientEvents', () =
       retryInMs?: number;
     }>();
     expectTypeOf<ConnectionState>().toEqualTypeOf<'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed' | 'failed'>();
-    expectTypeOf<QueueChange>().toEqualTypeOf<{ size: number; bytes: number; dropped?: number }>();
+    expectTypeOf<QueueChange>().toEqualTypeOf<{
+      size: number; bytes: number; dropped?: number;
+      restored?: number; quotaExceeded?: boolean; restoredSettled?: { delivered: number; failed: number };
+    }>();
     expectTypeOf<PacketTrace['direction']>().toEqualTypeOf<'in' | 'out'>();
   });
 

@@ -1,0 +1,24 @@
+import { ErrorCode, toWebMqttError, type WebMqttError } from '../errors';
+import type { QueueChange } from '../events';
+import type { MqttFactory } from '../mqtt-factory';
+import type { NormalizedOptions } from '../options';
+import type { Publisher } from '../publisher';
+
+/** How the outbox emits the client's `error` and `queue` events. */
+export type OutboxEmit = <E extends 'error' | 'queue'>(event: E, payload: E extends 'error' ? WebMqttError : QueueChange) => void;
+
+/**
+ * With `offlineQueue.persist`, the factory the connection creates MQTT.js with first waits for the outbox (a chunk of
+ * its own, loaded from here so apps without `persist` never fetch it) to open and read IndexedDB: the first CONNACK
+ * then finds an earlier page's publishes in place, ahead of anything newer. Without `persist`: `factory` as is.
+ */
+export function withOutbox(opts: NormalizedOptions, publisher: Publisher, factory: MqttFactory, emit: OutboxEmit): MqttFactory {
+  if (!opts.offlineQueue || !opts.offlineQueue.persist) return factory;
+  // Never rejects: a chunk that does not load (a redeploy removed it) is persistence off (the import's error as the
+  // message), not a client that cannot connect.
+  const ready = import('./outbox').then(
+    (m) => m.openOutbox(opts, publisher, emit),
+    (cause: unknown) => emit('error', toWebMqttError(cause, ErrorCode.PERSISTENCE_OFF)),
+  );
+  return (...args) => ready.then((outbox) => (outbox ? outbox.create(factory, ...args) : factory(...args)));
+}

@@ -1,0 +1,177 @@
+import type { OutboxRecord } from './outbox-db';
+
+/** An MQTT packet as MQTT.js's stores hold it. */
+type Packet = Record<string, unknown> & { cmd?: string; messageId?: number; topic?: string };
+type Done = (error?: Error) => void;
+type PacketDone = (error?: Error, packet?: Packet) => void;
+
+/** What the store needs of the outbox that owns the records. */
+export interface StoreHost {
+  /** The live record under `key`, if it has not settled. */
+  record(key: number): OutboxRecord | undefined;
+  /** Writes the record's new state; resolves once it is in IndexedDB (or the outbox stopped writing). */
+  save(key: number, record: OutboxRecord): Promise<void>;
+  /** MQTT.js finished the QoS flow of `key` (PUBACK, PUBCOMP, or a refusal). */
+  done(key: number): void;
+}
+
+/**
+ * MQTT.js's outgoing store (its Store interface: put/get/del/createStream/close) over the outbox's records, so its
+ * in-flight state survives a reload: a PUBLISH is written to the wire only once the record knows its packet identifier
+ * (put calls back after the commit), a PUBREC is in IndexedDB before the PUBREL goes. After a reload MQTT.js re-sends
+ * them from createStream() with the same identifiers: with a resumed session (clean: false) a QoS 2 flow finishes
+ * exactly once. Without one the broker forgot the flow, so a QoS 2 message past PUBREC is published again (at least
+ * once) rather than released into nothing.
+ */
+export class OutboxStore {
+  /** QoS 1/2 publishes handed to MQTT.js and not yet stored by it, in order: MQTT.js stores them in that order. */
+  private readonly handed: Array<{ key: number; topic: string }> = [];
+  private readonly byMid = new Map<number, number>();
+  /** Packets with no record (their publish was not tracked): kept in memory, as MQTT.js's own store does. */
+  private readonly loose = new Map<number, Packet>();
+
+  constructor(
+    private readonly host: StoreHost,
+    private readonly sessionResumed: () => boolean,
+  ) {}
+
+  /** The publish with record `key` is being handed to MQTT.js, which stores it next. */
+  handing(key: number, topic: string): void {
+    this.handed.push({ key, topic });
+  }
+
+  /** A restored record that MQTT.js had stored under `mid` on an earlier page. */
+  adopt(key: number, mid: number): void {
+    this.byMid.set(mid, key);
+  }
+
+  /** How many packets MQTT.js will send again after the next CONNACK. */
+  get size(): number {
+    return this.byMid.size + this.loose.size;
+  }
+
+  put(packet: Packet, cb?: Done): this {
+    const mid = packet.messageId as number;
+    let key: number | undefined;
+    if (packet.cmd === 'publish') {
+      // Skip hand-overs MQTT.js never stored (it refused them before storing): the topic tells them apart.
+      let entry = this.handed.shift();
+      while (entry && entry.topic !== packet.topic) entry = this.handed.shift();
+      key = entry?.key;
+    } else {
+      key = this.byMid.get(mid);
+    }
+    const record = key === undefined ? undefined : this.host.record(key);
+    if (key === undefined || !record) {
+      this.loose.set(mid, packet);
+      cb?.();
+      return this;
+    }
+    if (packet.cmd === 'publish') record.mid = mid;
+    else record.rel = true;
+    this.byMid.set(mid, key);
+    void this.host.save(key, record).then(() => cb?.());
+    return this;
+  }
+
+  get(packet: Pick<Packet, 'messageId'>, cb: PacketDone): this {
+    const found = this.find(packet.messageId as number);
+    if (found) cb(undefined, found);
+    else cb(new Error('missing packet'));
+    return this;
+  }
+
+  del(packet: Pick<Packet, 'messageId'>, cb: PacketDone): this {
+    const mid = packet.messageId as number;
+    const found = this.find(mid);
+    const key = this.byMid.get(mid);
+    this.byMid.delete(mid);
+    this.loose.delete(mid);
+    if (key !== undefined) this.host.done(key);
+    if (found) cb(undefined, found);
+    else cb(new Error('missing packet'));
+    return this;
+  }
+
+  /** What MQTT.js sends again after a CONNACK, oldest first. */
+  createStream(): PacketStream {
+    const keyed = [...this.byMid.values()].sort((a, b) => a - b);
+    const packets = keyed.map((key) => this.packetOf(key)).filter((p): p is Packet => p !== undefined);
+    return new PacketStream([...packets, ...this.loose.values()]);
+  }
+
+  close(cb?: Done): void {
+    cb?.();
+  }
+
+  private find(mid: number): Packet | undefined {
+    const key = this.byMid.get(mid);
+    return key === undefined ? this.loose.get(mid) : this.packetOf(key);
+  }
+
+  private packetOf(key: number): Packet | undefined {
+    const r = this.host.record(key);
+    if (!r || r.mid === undefined) return undefined;
+    if (r.rel && this.sessionResumed()) return { cmd: 'pubrel', qos: 2, messageId: r.mid };
+    const packet: Packet = { cmd: 'publish', topic: r.topic, payload: r.payload, qos: r.qos, retain: r.retain, messageId: r.mid, dup: !r.rel };
+    if (r.properties) packet['properties'] = r.properties;
+    return packet;
+  }
+}
+
+type Listener = (...args: unknown[]) => void;
+
+/**
+ * The part of a readable object stream MQTT.js's `_onConnect` uses on its store's stream: read(), the `readable`,
+ * `end` and `error` events, destroy(). The packets are all known up front, so `end` follows the first empty read.
+ */
+export class PacketStream {
+  private next = 0;
+  private ended = false;
+  private destroyed = false;
+  private readonly listeners: Array<{ event: string; fn: Listener; once: boolean }> = [];
+
+  constructor(private readonly packets: Packet[]) {}
+
+  read(): Packet | null {
+    const packet = this.packets[this.next];
+    if (packet) {
+      this.next++;
+      return packet;
+    }
+    if (!this.ended) {
+      this.ended = true;
+      queueMicrotask(() => {
+        if (!this.destroyed) this.emit('end');
+      });
+    }
+    return null;
+  }
+
+  on(event: string, fn: Listener): this {
+    this.listeners.push({ event, fn, once: false });
+    return this;
+  }
+
+  once(event: string, fn: Listener): this {
+    this.listeners.push({ event, fn, once: true });
+    return this;
+  }
+
+  removeListener(event: string, fn: Listener): this {
+    const index = this.listeners.findIndex((l) => l.event === event && l.fn === fn);
+    if (index >= 0) this.listeners.splice(index, 1);
+    return this;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+  }
+
+  private emit(event: string): void {
+    for (const listener of this.listeners.filter((l) => l.event === event)) {
+      if (listener.once) this.removeListener(event, listener.fn);
+      listener.fn();
+    }
+  }
+}

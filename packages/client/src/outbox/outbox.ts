@@ -1,0 +1,229 @@
+import type { IClientOptions, MqttClient } from 'mqtt';
+import { ErrorCode, WebMqttError } from '../errors';
+import type { QueueChange } from '../events';
+import type { MqttFactory, MqttFactoryContext } from '../mqtt-factory';
+import type { NormalizedOptions } from '../options';
+import type { PendingPublish, Publisher } from '../publisher';
+import { OutboxDb, type OutboxRecord } from './outbox-db';
+import type { OutboxEmit } from './outbox-link';
+import { OutboxStore } from './outbox-store';
+
+/**
+ * Rejections after which a publish is given up for good, so its record goes: dropped by the overflow policy, refused
+ * by the broker or by MQTT.js. Any other (close(), a client that gave up connecting) leaves the record for the next
+ * page with this clientId: it was not delivered, and nothing said it never will be.
+ */
+const FINAL: readonly string[] = [ErrorCode.QUEUE_FULL, ErrorCode.PUBLISH_REJECTED, ErrorCode.INVALID_OPTIONS];
+
+/** The database name: one database per clientId, so two clients never see each other's publishes. */
+export const outboxName = (clientId: string): string => `webmqtt-outbox/${clientId}`;
+
+/** What the client's factory does with an open outbox: creates MQTT.js on the outbox's store. */
+export interface Outbox {
+  create(factory: MqttFactory, url: string, options: IClientOptions, context?: MqttFactoryContext): Promise<MqttClient>;
+}
+
+/**
+ * Opens the outbox of `opts.clientId` and hands the publisher what an earlier page left: the publishes not yet sent,
+ * ahead of anything queued; those MQTT.js had in flight stay in its store, which it sends again after the CONNACK.
+ * Resolves undefined, after one `PERSISTENCE_OFF` on `error`, when IndexedDB cannot be used: the client then
+ * runs on its memory queue.
+ */
+export async function openOutbox(opts: NormalizedOptions, publisher: Publisher, emit: OutboxEmit): Promise<Outbox | undefined> {
+  let outbox: PersistedOutbox | undefined;
+  try {
+    const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    const { db, records } = await OutboxDb.open(factory, outboxName(opts.clientId), (error, keys) => outbox?.failed(error, keys));
+    outbox = new PersistedOutbox(db, opts, publisher, emit);
+    outbox.restore(records);
+    return outbox;
+  } catch (cause) {
+    emit('error', unavailable(cause));
+    return undefined;
+  }
+}
+
+function unavailable(cause: unknown): WebMqttError {
+  const why = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+  return new WebMqttError(
+    ErrorCode.PERSISTENCE_OFF,
+    `offlineQueue.persist is off: IndexedDB cannot be used (${why}); publishes are kept in memory only and do not survive a reload.`,
+    { cause, retryable: false },
+  );
+}
+
+class PersistedOutbox implements Outbox {
+  /** Undefined once writing stopped (a failing IndexedDB): records are then kept in memory only. */
+  private db: OutboxDb | undefined;
+  private readonly store: OutboxStore;
+  private readonly records = new Map<number, OutboxRecord>();
+  private readonly items = new Map<number, PendingPublish>();
+  private readonly keys = new WeakMap<PendingPublish, number>();
+  /** Keys of tracked publishes not yet handed to MQTT.js, per payload object (how mqtt.publish() names them). */
+  private readonly unhanded = new Map<Uint8Array, number[]>();
+  private next = 1;
+  /** Restored publishes not yet settled, and the fate of those that have. */
+  private readonly restoredLeft = new Set<number>();
+  private delivered = 0;
+  private lost = 0;
+  /** Keys written again after a quota error evicted older records: a second quota error drops them. */
+  private readonly retried = new Set<number>();
+  private mqtt: MqttClient | undefined;
+
+  constructor(
+    db: OutboxDb,
+    private readonly opts: NormalizedOptions,
+    private readonly publisher: Publisher,
+    private readonly emit: OutboxEmit,
+  ) {
+    this.db = db;
+    this.store = new OutboxStore(
+      {
+        record: (key) => this.records.get(key),
+        save: (key, record) => this.db?.write(key, record) ?? Promise.resolve(),
+        done: (key) => this.forget(key, undefined),
+      },
+      () => !this.opts.clean && (this.mqtt as { connackPacket?: { sessionPresent?: boolean } } | undefined)?.connackPacket?.sessionPresent === true,
+    );
+  }
+
+  async create(factory: MqttFactory, url: string, options: IClientOptions, context?: MqttFactoryContext): Promise<MqttClient> {
+    const mqtt = await factory(url, { ...options, outgoingStore: this.store as unknown as IClientOptions['outgoingStore'] }, context);
+    this.mqtt = mqtt;
+    // The store learns which record MQTT.js is storing from this: the publisher hands each publish over by payload.
+    const publish = mqtt.publish as (this: MqttClient, ...args: unknown[]) => MqttClient;
+    mqtt.publish = ((topic: string, payload: Uint8Array, options?: { qos?: number }, cb?: unknown) => {
+      if (options?.qos) this.handing(topic, payload);
+      return publish.call(mqtt, topic, payload, options, cb);
+    }) as MqttClient['publish'];
+    return mqtt;
+  }
+
+  /** An earlier page's records: in flight ones to MQTT.js's store, the rest to the head of the publisher's queue. */
+  restore(records: Array<[number, OutboxRecord]>): void {
+    const queued: PendingPublish[] = [];
+    for (const [key, record] of records) {
+      this.next = Math.max(this.next, key + 1);
+      this.records.set(key, record);
+      this.restoredLeft.add(key);
+      if (record.mid !== undefined) {
+        this.store.adopt(key, record.mid);
+        continue;
+      }
+      // No promise waits for these: their fate is counted (restoredSettled) and each failure goes to `error`.
+      const item: PendingPublish = { ...record, properties: record.properties, resolve: () => {}, reject: () => {} };
+      this.bind(item, key);
+      queued.push(item);
+    }
+    // Ahead of whatever was published while the database opened, and through the queue's limits like them.
+    const publisher = this.publisher;
+    publisher.track = (item) => this.track(item);
+    let dropped = 0;
+    for (const item of [...queued, ...(publisher.offline?.drain() ?? [])]) {
+      this.track(item);
+      dropped += publisher.enqueue(item);
+    }
+    if (records.length === 0 && dropped === 0) return;
+    const change: QueueChange = { ...publisher.queued, restored: records.length };
+    if (dropped > 0) change.dropped = dropped;
+    publisher.announced = change.size;
+    this.emit('queue', change);
+  }
+
+  /** A publish was accepted: QoS 1/2 ones are recorded until they settle. */
+  private track(item: PendingPublish): void {
+    if (!item.qos || this.keys.has(item)) return;
+    const key = this.next++;
+    const record: OutboxRecord = { topic: item.topic, payload: item.payload, qos: item.qos as 1 | 2, retain: item.retain };
+    if (item.properties) record.properties = item.properties;
+    this.records.set(key, record);
+    this.bind(item, key);
+    void this.db?.write(key, record);
+  }
+
+  private bind(item: PendingPublish, key: number): void {
+    this.keys.set(item, key);
+    this.items.set(key, item);
+    const waiting = this.unhanded.get(item.payload);
+    if (waiting) waiting.push(key);
+    else this.unhanded.set(item.payload, [key]);
+    const { resolve, reject } = item;
+    item.resolve = () => {
+      this.forget(key, undefined);
+      resolve();
+    };
+    item.reject = (error) => {
+      if (FINAL.includes(error.code)) this.forget(key, error);
+      reject(error);
+    };
+  }
+
+  private handing(topic: string, payload: Uint8Array): void {
+    const waiting = this.unhanded.get(payload);
+    const index = waiting?.findIndex((key) => this.records.get(key)?.topic === topic) ?? -1;
+    if (!waiting || index < 0) return;
+    const [key] = waiting.splice(index, 1) as [number];
+    if (waiting.length === 0) this.unhanded.delete(payload);
+    this.store.handing(key, topic);
+  }
+
+  /** The publish of `key` settled: delivered (no error) or given up (`error`). */
+  private forget(key: number, error: WebMqttError | undefined): void {
+    const record = this.records.get(key);
+    if (!record) return;
+    this.records.delete(key);
+    this.items.delete(key);
+    this.retried.delete(key);
+    const waiting = this.unhanded.get(record.payload);
+    if (waiting?.includes(key)) waiting.splice(waiting.indexOf(key), 1);
+    if (waiting?.length === 0) this.unhanded.delete(record.payload);
+    void this.db?.write(key, null);
+    if (!this.restoredLeft.delete(key)) return;
+    if (error) {
+      this.lost++;
+      this.emit('error', new WebMqttError(error.code, `A publish to "${record.topic}" restored from the outbox was given up: ${error.message}`, { cause: error, reasonCode: error.reasonCode, retryable: false }));
+    } else {
+      this.delivered++;
+    }
+    if (this.restoredLeft.size === 0) this.emit('queue', { ...this.publisher.queued, restoredSettled: { delivered: this.delivered, failed: this.lost } });
+  }
+
+  /** A transaction failed: a full quota goes through the overflow policy; anything else turns persistence off. */
+  failed(error: DOMException | Error, keys: number[]): void {
+    if (!this.db) return;
+    if (error.name !== 'QuotaExceededError') {
+      this.db.close();
+      this.db = undefined;
+      this.emit('error', unavailable(error));
+      return;
+    }
+    // Records the failed transaction did not store, still waiting to be sent or acknowledged.
+    const unstored = keys.filter((key) => this.items.has(key));
+    const policy = this.opts.offlineQueue ? this.opts.offlineQueue.overflow : 'drop-oldest';
+    let dropped = 0;
+    const drop = (key: number, why: string): boolean => {
+      const item = this.items.get(key);
+      // Not in the offline queue: connected, so in MQTT.js's hands within this task; it goes out, only not durably.
+      if (!item || !this.publisher.offline?.remove(item)) return false;
+      dropped++;
+      item.reject(new WebMqttError(ErrorCode.QUEUE_FULL, `The browser's storage quota for the persisted outbox is exhausted: ${why} (offlineQueue.overflow "${policy}"); free some storage or lower offlineQueue.maxBytes.`));
+      return true;
+    };
+    if (policy === 'drop-oldest') {
+      const fresh = unstored.filter((key) => !this.retried.has(key));
+      let room = fresh.length;
+      for (const [key, record] of this.records) {
+        if (room === 0) break;
+        if (record.mid === undefined && !keys.includes(key) && drop(key, 'this older message was dropped to make room')) room--;
+      }
+      for (const key of fresh) {
+        this.retried.add(key);
+        void this.db.write(key, this.records.get(key) as OutboxRecord);
+      }
+      for (const key of unstored) if (!fresh.includes(key)) drop(key, 'this message could not be stored');
+    } else {
+      for (const key of unstored) drop(key, 'this message could not be stored');
+    }
+    this.emit('queue', { ...this.publisher.queued, dropped, quotaExceeded: true });
+  }
+}
