@@ -10,6 +10,7 @@ import { createMessage, type Message } from './message';
 import type { MessagesOptions } from './message-stream';
 import { defaultMqttFactory } from './mqtt-factory';
 import { normalizeOptions, optionError, type ClientOptions, type NormalizedOptions } from './options';
+import { withOutbox } from './outbox/outbox-link';
 import { redactPacket } from './packet-trace';
 import { PacketLog } from './packet-log';
 import { encodePayload } from './payload';
@@ -71,7 +72,7 @@ export class WebMqttClient {
       this.opts,
       {
         clock,
-        factory: this.opts.mqttFactory ?? defaultMqttFactory,
+        factory: withOutbox(this.opts, this.publisher, this.opts.mqttFactory ?? defaultMqttFactory, (event, payload) => this.emit(event, payload)),
         signals: this.opts.browserSignals === undefined ? defaultBrowserSignals() : this.opts.browserSignals,
         logger,
       },
