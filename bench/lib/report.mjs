@@ -211,11 +211,11 @@ function throughputTables(results) {
   else if (results.mosquittoConf) parts.push(`Mosquitto config: ${results.mosquittoConf}.`);
   const q0 = tp.filter((r) => r.qos === 0 && r.perRun?.length);
   if (q0.length) {
-    parts.push('#### QoS 0 per run (run order): msg/s · WebSocket messages sent · ms to the last WebSocket send / to half received / to all received');
+    parts.push('#### QoS 0 per run (run order): msg/s · WebSocket messages sent / received · ms to the last WebSocket send / to half received / to all received');
     const n = Math.max(...q0.map((r) => r.perRun.length));
     parts.push(table(['broker', 'client', ...Array.from({ length: n }, (_, i) => `run ${i + 1}`), 'slowest / median'], q0.map((r) => [r.broker, r.client, ...Array.from({ length: n }, (_, i) => {
       const p = r.perRun[i];
-      return p ? `${fmt(p.msgPerSec)}${p.complete ? '' : ' (incomplete)'} · ${p.frames} · ${[p.lastSendMs, p.halfRecvMs, p.ms].map((v) => fmt(v)).join(' / ')} ms` : '';
+      return p ? `${fmt(p.msgPerSec)}${p.complete ? '' : ' (incomplete)'} · ${p.frames} / ${p.inFrames ?? '?'} · ${[p.lastSendMs, p.halfRecvMs, p.ms].map((v) => fmt(v)).join(' / ')} ms` : '';
     }), x(ratio(r.msgPerSec.min, r.msgPerSec.median))])));
   }
   parts.push(`Per-run values: ${tp.map((r) => `${r.broker} Q${r.qos} ${r.client} [${r.msgPerSec.runs.map((v) => fmt(v)).join(', ')}]`).join('; ')}.`);
@@ -223,8 +223,8 @@ function throughputTables(results) {
   if (profiled.length) {
     parts.push('#### CPU profiles (V8 sampling profiler over CDP, Profiler domain only, attached for the job; extra runs after the rounds above, not counted in them)');
     for (const p of profiled) {
-      parts.push(`**${p.broker}, QoS ${p.qos}, ${p.client}, ${fmt(p.n)} messages**: profiled runs ${p.profiledRuns.map((r) => `${fmt(r.msgPerSec)} msg/s (${r.frames} WS msgs)`).join(', ')}; median ${fmt(p.medianMsgPerSec)}.`);
-      parts.push(table(['run kept', 'msg/s', 'WS msgs sent', 'ms to last send / half / all received', 'sampled ms', 'by script (self)', 'top self time'], p.kept.map((k) => [k.which, fmt(k.msgPerSec), k.frames, [k.lastSendMs, k.halfRecvMs, k.ms].map((v) => fmt(v)).join(' / '), fmt(k.summary.sampledMs), k.summary.byFile.map((f) => `${f.name} ${f.pct} %`).join(', '), k.summary.top.slice(0, 8).map((t) => `${t.name} ${fmt(t.ms)} ms (${t.pct} %)`).join('; ')])));
+      parts.push(`**${p.broker}, QoS ${p.qos}, ${p.client}, ${fmt(p.n)} messages**: profiled runs ${p.profiledRuns.map((r) => `${fmt(r.msgPerSec)} msg/s (WS msgs ${r.frames} sent / ${r.inFrames ?? '?'} received)`).join(', ')}; median ${fmt(p.medianMsgPerSec)}.`);
+      parts.push(table(['run kept', 'msg/s', 'WS msgs sent / received', 'ms to last send / half / all received', 'sampled ms', 'by script (self)', 'top self time'], p.kept.map((k) => [k.which, fmt(k.msgPerSec), `${k.frames} / ${k.inFrames ?? '?'}`, [k.lastSendMs, k.halfRecvMs, k.ms].map((v) => fmt(v)).join(' / '), fmt(k.summary.sampledMs), k.summary.byFile.map((f) => `${f.name} ${f.pct} %`).join(', '), k.summary.top.slice(0, 8).map((t) => `${t.name} ${fmt(t.ms)} ms (${t.pct} %)`).join('; ')])));
     }
   }
   return parts;

@@ -10,7 +10,7 @@ addEventListener('error', (e) => fail(e.error ?? e.message));
 addEventListener('unhandledrejection', (e) => fail(e.reason));
 
 // Count what actually goes on the wire: WebSocket messages sent and the largest one.
-const wire = { frames: 0, maxFrame: 0, bytes: 0, lastSendAt: 0 };
+const wire = { frames: 0, maxFrame: 0, bytes: 0, lastSendAt: 0, inFrames: 0, inBytes: 0 };
 const send = WebSocket.prototype.send;
 WebSocket.prototype.send = function (data) {
   const size = typeof data === 'string' ? data.length : data.byteLength ?? data.size ?? 0;
@@ -20,7 +20,33 @@ WebSocket.prototype.send = function (data) {
   wire.lastSendAt = performance.now();
   return send.call(this, data);
 };
-const resetWire = () => Object.assign(wire, { frames: 0, maxFrame: 0, bytes: 0, lastSendAt: 0 });
+const resetWire = () => Object.assign(wire, { frames: 0, maxFrame: 0, bytes: 0, lastSendAt: 0, inFrames: 0, inBytes: 0 });
+// And what comes in: WebSocket messages received (whether the client listens with onmessage or addEventListener).
+const countIn = (e) => {
+  wire.inFrames++;
+  wire.inBytes += e.data.byteLength || 0; // binaryType arraybuffer for every client here
+};
+const wrappedListeners = new WeakMap();
+const addListener = WebSocket.prototype.addEventListener;
+const removeListener = WebSocket.prototype.removeEventListener;
+WebSocket.prototype.addEventListener = function (type, fn, options) {
+  if (type !== 'message' || typeof fn !== 'function') return addListener.call(this, type, fn, options);
+  const w = wrappedListeners.get(fn) ?? function (e) { countIn(e); return fn.call(this, e); };
+  wrappedListeners.set(fn, w);
+  return addListener.call(this, type, w, options);
+};
+WebSocket.prototype.removeEventListener = function (type, fn, options) {
+  return removeListener.call(this, type, (type === 'message' && wrappedListeners.get(fn)) || fn, options);
+};
+const onmessage = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
+Object.defineProperty(WebSocket.prototype, 'onmessage', {
+  configurable: true,
+  get() { return this.__benchOnmessage ?? null; },
+  set(fn) {
+    this.__benchOnmessage = fn;
+    onmessage.set.call(this, typeof fn === 'function' ? (e) => { countIn(e); return fn.call(this, e); } : fn);
+  },
+});
 
 const num = (name, fallback) => Number(q.get(name) ?? fallback);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -78,6 +104,8 @@ async function throughputRun(adapter, url, qos, n, timeoutMs, stallMs = 3_000) {
     msgPerSec: (received / (t1 - t0)) * 1000,
     frames: wire.frames,
     maxFrame: wire.maxFrame,
+    inFrames: wire.inFrames,
+    inBytes: wire.inBytes,
     // Where the time went, ms after the first publish() call: the last WebSocket send (PUBLISHes and the PUBACKs
     // for what came in), the first message received, half of them received.
     lastSendMs: wire.lastSendAt ? +(wire.lastSendAt - t0).toFixed(1) : undefined,

@@ -138,7 +138,7 @@ export async function throughput(ctx) {
 /** One run as stored: msg/s (also for an incomplete run), WebSocket messages sent, ms in the publish loop, the time
  * of the last WebSocket send / first / half received (ms after the first publish), what the client reported. */
 const perRun = (m) => ({
-  msgPerSec: Math.round(m.msgPerSec), complete: m.complete, ms: Math.round(m.ms), frames: m.frames, loopMs: Math.round(m.loopMs), maxFrame: m.maxFrame,
+  msgPerSec: Math.round(m.msgPerSec), complete: m.complete, ms: Math.round(m.ms), frames: m.frames, inFrames: m.inFrames, inBytes: m.inBytes, loopMs: Math.round(m.loopMs), maxFrame: m.maxFrame,
   lastSendMs: m.lastSendMs, firstRecvMs: m.firstRecvMs, halfRecvMs: m.halfRecvMs, ...(m.info ? { info: m.info } : {}),
 });
 
@@ -151,7 +151,7 @@ async function profileRuns({ brokers, workers, job, sizes, quick, log }) {
   if (process.env.BENCH_PROFILE === '0') return [];
   const mosquitto = brokers.find((b) => b.key === 'mosquitto') ?? brokers[0];
   const plans = [
-    { broker: mosquitto, qos: 0, client: 'webmqtt', runs: quick ? 3 : Number(process.env.BENCH_PROFILE_RUNS ?? 8), pick: 'slow-fast' },
+    { broker: mosquitto, qos: 0, client: 'webmqtt', runs: Number(process.env.BENCH_PROFILE_RUNS ?? (quick ? 3 : 8)), pick: 'slow-fast' },
     { broker: mosquitto, qos: 1, client: 'webmqtt', runs: quick ? 1 : 2, pick: 'median' },
     { broker: mosquitto, qos: 1, client: 'raw-window-batch', runs: quick ? 1 : 2, pick: 'median' },
   ].filter((p) => p.broker && workers[p.client] && sizes[p.qos]);
