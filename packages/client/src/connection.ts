@@ -19,7 +19,8 @@ import { nextTurn } from './next-turn';
 import { mqttOptions } from './mqtt-options';
 import { ProtocolFallback } from './protocol-fallback';
 import { closedBeforeConnack, connectionLost, notMqtt, unknownOutcome, type SocketOutcome } from './attempt-failure';
-import { ENGINE_BYTES, TRANSPORT_FAILURE, engineHook, type EngineBytes, type TransportFailure } from './engine/engine-hooks';
+import { TRANSPORT_FAILURE, engineHook, type TransportFailure } from './engine/engine-hooks';
+import { hideOption, hideSecretOptions, setCredentials } from './mqtt-secrets';
 
 /** What the connection tells the client that owns it. */
 export interface ConnectionHooks {
@@ -69,28 +70,6 @@ export const MAX_IN_FLIGHT = 100;
 
 /** How long the ping sent when the tab becomes visible may wait for any packet before the link counts as half-open. */
 const PING_ANSWER_MS = 5_000;
-
-/**
- * MQTT.js options that may hold a credential: what it parsed from the URL (auth is the userinfo, query and path carry
- * the query), the TLS settings, MQTT 5 properties (authenticationData) and the CONNECT credentials.
- */
-const MQTTJS_SECRET_OPTIONS = 'auth query path href wsOptions properties authPacket username password'.split(' ');
-
-/**
- * Bytes as the engine's mqtt-packet takes a binary password: its own Buffer (it checks `instanceof Buffer`). The
- * lean browser engine names its converter on the client (engine/lean-mqtt.ts); in Node it is the global Buffer.
- */
-function engineBytes(mqtt: MqttClient, bytes: Uint8Array): Uint8Array {
-  const convert = engineHook<EngineBytes>(mqtt, ENGINE_BYTES);
-  if (convert) return convert(bytes);
-  const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBufferLike, offset: number, length: number): Uint8Array } }).Buffer;
-  return NodeBuffer ? NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : bytes;
-}
-
-/** Sets `target[key]` as a non-enumerable property (MQTT.js reads it as usual). */
-function hideOption(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: false, writable: true, configurable: true });
-}
 
 /**
  * Owns the connection lifecycle: attempts, backoff, token fetching, protocol fallback,
@@ -364,7 +343,7 @@ export class Connection {
     // The publisher holds this client too: what MQTT.js keeps of the URL (userinfo, query) and of the options
     // (TLS settings, enhanced-auth data) stays readable by it but out of an inspector's or serializer's walk.
     const kept = mqtt.options as Record<string, unknown>;
-    for (const key of MQTTJS_SECRET_OPTIONS) if (Object.hasOwn(kept, key)) hideOption(kept, key, kept[key]);
+    hideSecretOptions(kept);
     this.hooks.created(mqtt);
     // MQTT.js emits 'connect' only after re-sending its unacknowledged QoS 1/2 publishes and getting every
     // acknowledgement, one round trip each: after a half-open link that can take many seconds. The broker
@@ -413,8 +392,7 @@ export class Connection {
     this.#currentUrl = creds.url;
     // Non-enumerable: MQTT.js reads them for the CONNECT, while an inspector or serializer that reaches its
     // client (the publisher holds it) does not see the token.
-    hideOption(mqtt.options, 'username', creds.username);
-    hideOption(mqtt.options, 'password', creds.password instanceof Uint8Array ? engineBytes(mqtt, creds.password) : creds.password);
+    setCredentials(mqtt, creds);
     mqtt.options.protocolVersion = this.protocolVersion;
     // MQTT.js fails in-flight QoS 1/2 publishes on a forced close when `clean && reconnectPeriod === 0`,
     // believing no reconnect will follow. One will, so the clean flag is restored for the CONNECT only.
