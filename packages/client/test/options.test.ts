@@ -134,8 +134,14 @@ describe('normalizeOptions: rejects bad options with INVALID_OPTIONS naming the 
     ['reconnect.intialDelayMs', { reconnect: { intialDelayMs: 5 } }],
     ['auth.palcement', { auth: { token: 't', palcement: 'query' } }],
     ['offlineQueue.maxMessage', { offlineQueue: { maxMessage: 5 } }],
+    // The misspelling a user porting the seed's TLS options made (issue #13): named, with the known keys.
+    ['tls.certificate', { tls: { certificate: 'PEM' } }],
   ])('rejects the unknown nested key %s', (field, options) => {
     expect(optionError({ url: URL_OK, ...options }).field).toBe(field);
+  });
+
+  it('names the known tls keys when one is misspelt', () => {
+    expect(optionError({ url: URL_OK, tls: { certificate: 'PEM' } }).message).toMatch(/one of ca, cert, key, pfx, passphrase, rejectUnauthorized/);
   });
 });
 
