@@ -112,7 +112,7 @@ function dynsecConfig(token: string): string {
   }, null, 1);
 }
 
-function config(dir: string, ports: { mqtt: number; ws: number; wss: number }, dynsec: string | undefined): string {
+function config(dir: string, ports: { mqtt: number; ws: number; wss: number }, dynsec: string | undefined, extra: readonly string[] = []): string {
   const lines = [
     '# Generated for the webmqtt e2e suite.',
     'allow_anonymous false',
@@ -127,6 +127,8 @@ function config(dir: string, ports: { mqtt: number; ws: number; wss: number }, d
     'max_queued_messages 10000',
     // Mosquitto refuses to drop privileges to a missing "mosquitto" user when started as root.
     ...(process.getuid?.() === 0 ? ['user root'] : []),
+    // A spec's own general settings (startMosquitto's extraConfig), before any listener.
+    ...extra,
     // 2.0.11 will not start with websockets listeners only.
     `listener ${ports.mqtt} 127.0.0.1`,
     'protocol mqtt',
@@ -150,7 +152,11 @@ function config(dir: string, ports: { mqtt: number; ws: number; wss: number }, d
  * Starts Mosquitto with a generated config in a temp dir: a plain MQTT listener, WS and WSS on 127.0.0.1
  * (each behind a {@link TcpProxy}), password auth with a random token as the password, persistence on.
  */
-export async function startMosquitto(options: { certDir: string }): Promise<MosquittoBroker> {
+export async function startMosquitto(options: {
+  certDir: string;
+  /** General config lines added to the defaults (before the listeners), for a spec that runs a broker of its own. */
+  extraConfig?: readonly string[];
+}): Promise<MosquittoBroker> {
   const dir = await mkdtemp(join(tmpdir(), 'webmqtt-e2e-mosquitto-'));
   const token = randomBytes(24).toString('base64url');
   const { key, cert } = await loadOrCreateDevCertificate({ dir: options.certDir });
@@ -161,7 +167,7 @@ export async function startMosquitto(options: { certDir: string }): Promise<Mosq
   if (dynsec) await writeFile(join(dir, 'dynsec.json'), dynsecConfig(token), { mode: 0o600 });
   const ports = { mqtt: await freePort(), ws: await freePort(), wss: await freePort() };
   const configFile = join(dir, 'mosquitto.conf');
-  await writeFile(configFile, config(dir, ports, dynsec));
+  await writeFile(configFile, config(dir, ports, dynsec, options.extraConfig));
 
   let child: ChildProcess | undefined;
   let log = '';
