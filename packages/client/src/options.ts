@@ -552,7 +552,7 @@ export function normalizeOptions(input: unknown): NormalizedOptions {
   const options = checkObject<NormalizedOptions>(input, '', table, `the documented options (${documented.join(', ')})`);
   checkCredentials(options);
   // The outbox is found again by clientId: a random one would never be seen again, nor its publishes.
-  if (options.offlineQueue && options.offlineQueue.persist && !options.clientId) fail('offlineQueue.persist', 'used with an explicit clientId (the outbox is found by it)');
+  if (options.offlineQueue && options.offlineQueue.persist && !options.clientId) fail('offlineQueue.persist', 'used with a clientId (the outbox is found by it)');
   options.clientId ??= randomClientId(options.random);
   for (const key of HIDDEN_OPTIONS) Object.defineProperty(options, key, { value: options[key], enumerable: false });
   return options;

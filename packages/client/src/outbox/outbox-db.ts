@@ -87,7 +87,9 @@ export class OutboxDb {
     };
     let tx: IDBTransaction;
     try {
-      tx = this.db.transaction(STORE, 'readwrite');
+      // Relaxed: committed once the browser process has the data (a renderer crash or a reload keeps it), without
+      // waiting for the disk to flush; only an OS crash or power loss right after could lose the last writes.
+      tx = this.db.transaction(STORE, 'readwrite', { durability: 'relaxed' });
       const store = tx.objectStore(STORE);
       for (const [key, record] of batch) {
         if (record) store.put(record, key);

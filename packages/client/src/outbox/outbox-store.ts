@@ -17,8 +17,8 @@ export interface StoreHost {
 
 /**
  * MQTT.js's outgoing store (its Store interface: put/get/del/createStream/close) over the outbox's records, so its
- * in-flight state survives a reload: a PUBLISH is written to the wire only once the record knows its packet identifier
- * (put calls back after the commit), a PUBREC is in IndexedDB before the PUBREL goes. After a reload MQTT.js re-sends
+ * in-flight state survives a reload: a QoS 2 PUBLISH is written to the wire only once its record knows its packet
+ * identifier (put calls back after the commit), and its PUBREC is in IndexedDB before the PUBREL goes. After a reload MQTT.js re-sends
  * them from createStream() with the same identifiers: with a resumed session (clean: false) a QoS 2 flow finishes
  * exactly once. Without one the broker forgot the flow, so a QoS 2 message past PUBREC is published again (at least
  * once) rather than released into nothing.
@@ -70,7 +70,11 @@ export class OutboxStore {
     if (packet.cmd === 'publish') record.mid = mid;
     else record.rel = true;
     this.byMid.set(mid, key);
-    void this.host.save(key, record).then(() => cb?.());
+    const saved = this.host.save(key, record);
+    // QoS 2 waits for the commit: exactly once needs the identifier durable before the packet leaves. QoS 1 does not
+    // (a lost identifier only means the record is published again under a new one: at least once, as promised).
+    if (record.qos === 2) void saved.then(() => cb?.());
+    else cb?.();
     return this;
   }
 

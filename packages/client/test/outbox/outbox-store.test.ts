@@ -43,10 +43,10 @@ const drain = (stream: PacketStream): Array<Record<string, unknown>> => {
 };
 
 describe('OutboxStore (MQTT.js outgoing store over the outbox records)', () => {
-  it('links each stored PUBLISH to the record handed over, and calls back only after the commit', async () => {
+  it('links each stored QoS 2 PUBLISH to the record handed over, and calls back only after the commit', async () => {
     const s = setup();
-    s.add(1, 'a');
-    s.add(2, 'b');
+    s.add(1, 'a', 2);
+    s.add(2, 'b', 2);
     s.store.handing(1, 'a');
     s.store.handing(2, 'b');
     const called: number[] = [];
@@ -59,6 +59,16 @@ describe('OutboxStore (MQTT.js outgoing store over the outbox records)', () => {
     await Promise.resolve();
     await Promise.resolve();
     expect(called).toEqual([41, 42]);
+  });
+
+  it('calls back at once for QoS 1 (at least once needs no durable identifier), the write still made', () => {
+    const s = setup();
+    s.add(1, 'a', 1);
+    s.store.handing(1, 'a');
+    let called = false;
+    s.store.put({ cmd: 'publish', topic: 'a', messageId: 3, qos: 1 }, () => (called = true));
+    expect(called).toBe(true);
+    expect(s.saves.map(([key, r]) => [key, r.mid])).toEqual([[1, 3]]);
   });
 
   it('skips a hand-over MQTT.js never stored (the topic tells), and keeps an unknown packet in memory', () => {
