@@ -18,8 +18,10 @@ const built = requireBuilt('tree-shaking and module scope of dist', 'index.mjs',
  * 20,943 / 22,579 B = 0.9275 (+0.0055, ~125 B gz). The control below holds for every lazy chunk: the smallest
  * (the message stream, 387 B gz) moved up front makes it 0.9372. Code every app runs raises the share only a little (the size budget
  * stops that first). Lower it as the client's optional parts move out of the first chunk.
+ * Lowered to 0.843 when the persisted outbox (issue #15, ~3 KB gz) came as a chunk of its own: measured 21,145 /
+ * 25,251 B = 0.8374 (+0.0056); the smallest chunk (the message stream) moved up front makes it ~0.853.
  */
-const MAX_UP_FRONT_RATIO = 0.933;
+const MAX_UP_FRONT_RATIO = 0.843;
 
 /** The minimal app, and one that also uses request/respond/messages. */
 const APPS = {
