@@ -20,32 +20,46 @@ import { bundleApp, dist, EVERY_EXPORT, gz, MINIMAL_APP, requireBuilt, terse } f
  * (named close-code and not-MQTT failures, each attempt's reason on `error`), static username/password with their
  * conflict checks, event-name checks, the honest packet log; Node's TLS/HTTP words went to a lazy chunk (-412 B up
  * front, -494 B in the browser app).
+ * Then issue #15's persisted outbox (a lazy chunk of 3,154 B gz, loaded only with offlineQueue.persist): every-chunk
+ * budgets raised to 25,500 / 45,200 B (measured 25,251 / 44,751 B); up front 21,145 B (its 1-line link).
  * The budgets are the measurement + ~1 % and only stop growth. Lower them as the code shrinks.
  */
 const BUDGETS = {
   /** Everything dist/index.mjs can load (the lazy chunks too; mqtt and eventemitter3 external), minified with terser. Target: 5 * 1024. */
-  ownCode: 22_800,
+  ownCode: 25_500,
   /** What an app using only createClient/connect/subscribe/publish loads up front (lazy chunks left out). Target: 3 * 1024. */
-  minimalInitial: 21_150,
+  minimalInitial: 21_360,
   /**
    * A minimal browser app with everything bundled, as a bundler builds it through the `browser` export condition:
    * dist/index.browser.mjs, the lean MQTT.js (dist/mqtt-lean.mjs) and eventemitter3, minified. Target: 40 KB.
    * Measured: 39,850 B when the lean build landed (with MQTT.js's prebuilt dist: 119,431 B), 40,505 B after the
-   * security checks of issue #19, 42,147 B after issue #13's client changes. The 40 KB target (40,960 B) is MISSED by
-   * 1,187 B: the budget is that measurement + 1 % so CI stops further growth; lower it back to 40_960 when met.
+   * security checks of issue #19, 42,147 B after issue #13's client changes, 44,751 B with #15's outbox chunk (which
+   * only apps with offlineQueue.persist load: see minimalBrowserUpFront). Budget: the measurement + 1 %.
    */
-  minimalBrowserApp: 42_560,
-  /** dist/webmqtt.browser.mjs as shipped (the lean MQTT.js inside; 40,797 B when the lean build landed, 41,382 B with the checks of #19, 43,034 B after #13). Target (as for the UMD): 45 KB. */
-  browserEsm: 43_460,
-  /** dist/webmqtt.umd.min.js as shipped (the lean MQTT.js inside; 40,891 B when the lean build landed, 41,488 B with the checks of #19, 43,144 B after #13). Target: 45 KB. */
-  umdMin: 43_580,
+  minimalBrowserApp: 45_200,
+  /**
+   * The same app's code the page loads up front: chunks behind a dynamic import (request/respond, messages(), the
+   * outbox) left out, as #15 counts what an app "ships" ("an app that never sets persist does not ship it").
+   * Measured 41,750 B: the 40 KB target (40,960 B) is MISSED by 790 B. The budget is that measurement + 1 % so CI
+   * stops further growth; lower it to 40_960 when met.
+   */
+  minimalBrowserUpFront: 42_170,
+  /** dist/webmqtt.browser.mjs as shipped (the lean MQTT.js inside; 40,797 B when the lean build landed, 41,382 B with the checks of #19, 43,034 B after #13, 45,659 B with #15's outbox). Target (as for the UMD): 45 KB, the budget. */
+  browserEsm: 46_080,
+  /** dist/webmqtt.umd.min.js as shipped (the lean MQTT.js inside; 40,891 B when the lean build landed, 41,488 B with the checks of #19, 43,144 B after #13, 45,782 B with #15's outbox). Target: 45 KB, the budget. */
+  umdMin: 46_080,
 };
 
 /** dist/index.mjs bundled from `app` (deps external) and minified: with `inline`, every chunk; without, the up-front ones. */
 const bundled = async (app: string, inline: boolean): Promise<string> => (await bundleApp(app, { minify: true, inline })).initial;
 
-/** `app` bundled as a browser bundler does (browser entry, lean MQTT.js, eventemitter3 from node_modules), minified. */
-async function bundledForBrowser(app: string): Promise<string> {
+/**
+ * `app` bundled as a browser bundler does (browser entry, lean MQTT.js, eventemitter3 from node_modules), minified:
+ * with `inline`, every chunk in one (what the app's build holds); without, the chunks the page loads up front (the
+ * entry and its static imports), leaving out those loaded only through a dynamic import (request/respond,
+ * messages(), the persisted outbox), which an app that never calls them never downloads.
+ */
+async function bundledForBrowser(app: string, inline = true): Promise<string> {
   const entry: Plugin = {
     name: 'app-entry',
     resolveId: (id, importer) => {
@@ -58,13 +72,20 @@ async function bundledForBrowser(app: string): Promise<string> {
     load: (id) => (id === 'app' ? app : null),
   };
   const build = await rollup({ input: 'app', plugins: [entry, commonjs()], logLevel: 'silent' });
-  const { output } = await build.generate({ format: 'es', inlineDynamicImports: true });
+  const { output } = await build.generate({ format: 'es', inlineDynamicImports: inline });
   await build.close();
-  const [chunk] = output;
-  expect(chunk.moduleIds.filter((id) => id.includes('/node_modules/mqtt'))).toEqual([]);
-  return terse(chunk.code);
+  const chunks = output.flatMap((o) => (o.type === 'chunk' ? [o] : []));
+  for (const chunk of chunks) expect(chunk.moduleIds.filter((id) => id.includes('/node_modules/mqtt'))).toEqual([]);
+  const upFront = new Set<string>();
+  const visit = (name: string): void => {
+    if (upFront.has(name)) return;
+    upFront.add(name);
+    chunks.find((c) => c.fileName === name)?.imports.forEach(visit);
+  };
+  visit(chunks.find((c) => c.isEntry)!.fileName);
+  const codes = await Promise.all(chunks.filter((c) => upFront.has(c.fileName)).map((c) => terse(c.code)));
+  return codes.join('\n');
 }
-
 
 const built = requireBuilt('size budget', 'index.mjs', 'index.browser.mjs', 'mqtt-lean.mjs', 'webmqtt.browser.mjs', 'webmqtt.umd.min.js');
 
@@ -86,6 +107,12 @@ describe.skipIf(!built)('size budget (gzip)', { timeout: 90_000 }, () => {
     const size = gz(await bundledForBrowser(MINIMAL_APP));
     console.log(`[size] minimal browser app, everything bundled: ${size} B gz (budget ${BUDGETS.minimalBrowserApp})`);
     expect(size).toBeLessThanOrEqual(BUDGETS.minimalBrowserApp);
+  });
+
+  it(`keeps what a minimal browser app loads up front (lazy chunks left out) within ${BUDGETS.minimalBrowserUpFront} B`, async () => {
+    const size = gz(await bundledForBrowser(MINIMAL_APP, false));
+    console.log(`[size] minimal browser app, loaded up front: ${size} B gz (budget ${BUDGETS.minimalBrowserUpFront})`);
+    expect(size).toBeLessThanOrEqual(BUDGETS.minimalBrowserUpFront);
   });
 
   it(`keeps dist/webmqtt.browser.mjs within ${BUDGETS.browserEsm} B`, () => {
