@@ -4,12 +4,13 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import type { Page, TestInfo } from '@playwright/test';
+import type { TestInfo } from '@playwright/test';
 import mqtt, { type MqttClient } from 'mqtt';
 import sirv from 'sirv';
 import { test, expect, type E2EBroker } from './support/fixtures';
 import { listenOnLoopback } from './support/static-server';
 import { exec, extractTarball, packClient, repoRoot, scratchDir } from './support/pack';
+import { watchProblems } from './support/page-problems';
 
 // @webmqtt/react as users get it: both packages packed by `npm pack`, installed into a copy of e2e/apps/react (a
 // plain Vite + React app, StrictMode on) outside the monorepo, built by Vite with no config, and run in Chromium
@@ -73,17 +74,6 @@ async function serve(dir: string): Promise<{ url: string; close(): Promise<void>
     });
   });
   return listenOnLoopback(server);
-}
-
-/** Page errors, console errors and failed requests. */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
-  });
-  page.on('requestfailed', (request) => problems.push(`requestfailed: ${request.url()} ${request.failure()?.errorText ?? ''}`));
-  return problems;
 }
 
 interface AedesEvents {

@@ -8,6 +8,7 @@ import webpack, { type Stats } from 'webpack';
 import { test, expect } from './support/fixtures';
 import { listenOnLoopback } from './support/static-server';
 import { exec, extractTarball, packClient, repoRoot, scratchDir } from './support/pack';
+import { watchProblems } from './support/page-problems';
 
 // The package as users get it: `npm pack` of packages/client, installed into copies of a plain Vite app
 // and a plain webpack 5 app outside the monorepo (so nothing resolves from the workspace by accident),
@@ -45,17 +46,6 @@ async function serve(mounts: Record<string, string>): Promise<{ url: string; clo
     });
   });
   return listenOnLoopback(server);
-}
-
-/** Everything the page says went wrong: uncaught errors, console errors, failed requests. */
-function watchProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
-  });
-  page.on('requestfailed', (request) => problems.push(`requestfailed: ${request.url()} ${request.failure()?.errorText ?? ''}`));
-  return problems;
 }
 
 /** The complaint MQTT.js users see when a bundler leaves Node globals in the browser build. */

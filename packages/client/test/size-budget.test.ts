@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import commonjs from '@rollup/plugin-commonjs';
 import { rollup, type Plugin } from 'rollup';
 import { describe, expect, it } from 'vitest';
-import { bundleApp, dist, EVERY_EXPORT, gz, MINIMAL_APP, requireBuilt, terse } from './support/bundle';
+import { bundleApp, dist, EVERY_EXPORT, gz, MINIMAL_APP, requireBuilt, terse, upFrontChunks } from './support/bundle';
 
 /**
  * Size budgets, in gzip bytes (level 9), of what users download. Numbers come from `npm run bench`
@@ -76,13 +76,7 @@ async function bundledForBrowser(app: string, inline = true): Promise<string> {
   await build.close();
   const chunks = output.flatMap((o) => (o.type === 'chunk' ? [o] : []));
   for (const chunk of chunks) expect(chunk.moduleIds.filter((id) => id.includes('/node_modules/mqtt'))).toEqual([]);
-  const upFront = new Set<string>();
-  const visit = (name: string): void => {
-    if (upFront.has(name)) return;
-    upFront.add(name);
-    chunks.find((c) => c.fileName === name)?.imports.forEach(visit);
-  };
-  visit(chunks.find((c) => c.isEntry)!.fileName);
+  const upFront = upFrontChunks(chunks);
   const codes = await Promise.all(chunks.filter((c) => upFront.has(c.fileName)).map((c) => terse(c.code)));
   return codes.join('\n');
 }

@@ -43,6 +43,18 @@ export const MINIMAL_APP = `
   await client.publish('a/b', 'x', { qos: 1 });
 `;
 
+/** The file names of the chunks a page loads up front: the entry and, transitively, its static imports. */
+export function upFrontChunks(chunks: ReadonlyArray<{ fileName: string; isEntry: boolean; imports: readonly string[] }>): Set<string> {
+  const upFront = new Set<string>();
+  const visit = (name: string): void => {
+    if (upFront.has(name)) return;
+    upFront.add(name);
+    chunks.find((c) => c.fileName === name)?.imports.forEach(visit);
+  };
+  visit(chunks.find((c) => c.isEntry)!.fileName);
+  return upFront;
+}
+
 /** An app bundled from dist/index.mjs: the code its page loads up front (the entry and its static imports) and the rest. */
 export interface BundledApp {
   /** The up-front chunks, each minified on its own (when asked), joined. */
@@ -66,13 +78,7 @@ export async function bundleApp(app: string, options: { minify: boolean; inline?
   const { output } = await build.generate({ format: 'es', inlineDynamicImports: options.inline ?? false });
   await build.close();
   const chunks = output.flatMap((o) => (o.type === 'chunk' ? [o] : []));
-  const upFront = new Set<string>();
-  const visit = (name: string): void => {
-    if (upFront.has(name)) return;
-    upFront.add(name);
-    chunks.find((c) => c.fileName === name)?.imports.forEach(visit);
-  };
-  visit(chunks.find((c) => c.isEntry)!.fileName);
+  const upFront = upFrontChunks(chunks);
   const codes = await Promise.all(chunks.map(async (c) => ({ upFront: upFront.has(c.fileName), code: options.minify ? await terse(c.code) : c.code })));
   return {
     initial: codes.filter((c) => c.upFront).map((c) => c.code).join('\n'),
