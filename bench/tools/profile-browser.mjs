@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { startSite } from '../lib/http.mjs';
 import { startMosquitto } from '../lib/mosquitto.mjs';
 import { startDevBroker } from '../lib/dev-broker.mjs';
-import { CHROMIUM, CHROMIUM_ARGS } from '../lib/browser.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, profileSummary } from '../lib/browser.mjs';
 
 const [client = 'webmqtt', qosArg = '0', nArg = '20000', brokerName = 'mosquitto'] = process.argv.slice(2);
 const site = await startSite();
@@ -38,24 +38,9 @@ try {
   const file = `/tmp/profile-${client}-q${qosArg}.cpuprofile`;
   writeFileSync(file, JSON.stringify(profile));
   console.log(`${client} QoS ${qosArg} n=${nArg}: ${Math.round(r.msgPerSec)} msg/s, ${r.frames} WS messages, max ${r.maxFrame} B (under the profiler)`);
-  // Self time per node from the samples.
-  const dt = new Map();
-  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
-  const byFn = new Map();
-  const byFile = new Map();
-  let total = 0;
-  for (const node of profile.nodes) {
-    const t = (dt.get(node.id) ?? 0) / 1000;
-    if (!t) continue;
-    total += t;
-    const cf = node.callFrame;
-    const f = cf.url ? cf.url.split('/').pop().split('?')[0] : '(native)';
-    const key = `${cf.functionName || '(anonymous)'} ${f}:${cf.lineNumber + 1}`;
-    byFn.set(key, (byFn.get(key) ?? 0) + t);
-    byFile.set(f, (byFile.get(f) ?? 0) + t);
-  }
-  const top = (m, k) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, t]) => `${t.toFixed(0).padStart(6)} ms ${((t / total) * 100).toFixed(1).padStart(5)} %  ${name}`).join('\n');
-  console.log(`total sampled ${total.toFixed(0)} ms\n-- by file --\n${top(byFile, 8)}\n-- by function (self) --\n${top(byFn, Number(process.env.TOP ?? 35))}`);
+  const summary = profileSummary(profile, Number(process.env.TOP ?? 35));
+  const rows = (list) => list.map(({ name, ms, pct }) => `${ms.toFixed(0).padStart(6)} ms ${pct.toFixed(1).padStart(5)} %  ${name}`).join('\n');
+  console.log(`total sampled ${summary.sampledMs.toFixed(0)} ms\n-- by file --\n${rows(summary.byFile)}\n-- by function (self) --\n${rows(summary.top)}`);
 } finally {
   await browser.close();
   await broker.stop();
