@@ -2,13 +2,12 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { test, expect, type Page, type TestInfo } from '@playwright/test';
-import sirv from 'sirv';
 import { installExample, runScript, type InstalledExample, type ScriptRun } from './support/examples';
 import { freePort, mosquittoAvailable, mosquittoBinary } from './support/mosquitto';
 import { startMtlsMosquitto, type MtlsMosquitto } from './support/mosquitto-mtls';
 import { exec, repoRoot, scratchDir } from './support/pack';
 import { entryKey, parseTranscript, SEED_WS_EXAMPLE_OUTPUT, type TranscriptEntry } from './support/seed-transcript';
-import { listenOnLoopback } from './support/static-server';
+import { serveDirectory } from './support/static-server';
 import { createTestPki, type TestPki } from './support/test-pki';
 
 // examples/node-ws and examples/node-wss-mtls, the seed's two scripts ported to webmqtt, run as a user runs them:
@@ -246,22 +245,6 @@ test.describe('examples/ (the seed\'s Node scripts) on Mosquitto, from the packe
 });
 
 
-/** Serves `dir` on 127.0.0.1 (a free port) as any static file server would. */
-async function serveDirectory(dir: string): Promise<{ url: string; close(): Promise<void> }> {
-  const handler = sirv(dir, { dev: true });
-  return listenOnLoopback(createServer((req, res) => {
-    if (req.url === '/favicon.ico') {
-      // Chromium asks for it; the examples have none, and a 404 would be a console error.
-      res.statusCode = 204;
-      res.end();
-      return;
-    }
-    handler(req, res, () => {
-      res.statusCode = 404;
-      res.end('not found');
-    });
-  }));
-}
 
 /** The page's log once the seed's round trip ended (or failed), with what the page reported going wrong. */
 async function pageTranscript(page: Page, url: string): Promise<{ lines: string[]; problems: string[] }> {

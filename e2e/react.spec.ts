@@ -1,14 +1,12 @@
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { TestInfo } from '@playwright/test';
 import mqtt, { type MqttClient } from 'mqtt';
-import sirv from 'sirv';
 import { test, expect, type E2EBroker } from './support/fixtures';
-import { listenOnLoopback } from './support/static-server';
+import { serveDirectory } from './support/static-server';
 import { exec, extractTarball, packClient, repoRoot, scratchDir } from './support/pack';
 import { watchProblems } from './support/page-problems';
 
@@ -59,22 +57,6 @@ async function installApp(): Promise<{ appDir: string; installedWith: string }> 
   }
 }
 
-/** Serves `dir` on 127.0.0.1 with a free port. */
-async function serve(dir: string): Promise<{ url: string; close(): Promise<void> }> {
-  const files = sirv(dir, { dev: true });
-  const server: Server = createServer((req, res) => {
-    if (req.url === '/favicon.ico') {
-      res.statusCode = 204;
-      res.end();
-      return;
-    }
-    files(req, res, () => {
-      res.statusCode = 404;
-      res.end('not found');
-    });
-  });
-  return listenOnLoopback(server);
-}
 
 interface AedesEvents {
   on(event: 'subscribe', listener: (subscriptions: Array<{ topic: string }>, client: { id: string } | null) => void): unknown;
@@ -190,7 +172,7 @@ test.describe('a Vite + React app on @webmqtt/react from the packed tarballs, St
     await build({ ...common, build: { outDir: join(appDir, 'dist'), emptyOutDir: true } });
     await build({ ...common, build: { ssr: 'src/entry-server.tsx', outDir: join(appDir, 'dist-ssr'), emptyOutDir: true } });
     expect(warnings, warnings.join('\n')).toEqual([]);
-    site = await serve(join(appDir, 'dist'));
+    site = await serveDirectory(join(appDir, 'dist'));
     testInfo.annotations.push({ type: 'react app', description: installed.installedWith });
   });
 

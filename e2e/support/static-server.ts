@@ -32,6 +32,24 @@ export async function startStaticServer(): Promise<{ url: string; close(): Promi
   return listenOnLoopback(server);
 }
 
+/** Serves `dir` on 127.0.0.1 (a free port) as any static file server would; favicon.ico is a 204 (Chromium asks for it, a 404 is a console error). */
+export async function serveDirectory(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const handler = sirv(dir, { dev: true });
+  return listenOnLoopback(
+    createServer((req, res) => {
+      if (req.url === '/favicon.ico') {
+        res.statusCode = 204;
+        res.end();
+        return;
+      }
+      handler(req, res, () => {
+        res.statusCode = 404;
+        res.end('not found');
+      });
+    }),
+  );
+}
+
 /** Listens on 127.0.0.1 with a free port; `close()` also ends kept-alive connections. */
 export async function listenOnLoopback(server: Server): Promise<{ url: string; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
