@@ -110,7 +110,7 @@ function debugCalls(ast) {
 const leanEngine = ({ external = false } = {}) => ({
   name: 'webmqtt-lean-engine',
   async resolveId(source, importer) {
-    if (source === './engine/mqtt-engine' && importer?.endsWith('mqtt-factory.ts')) return this.resolve(`./${engineDir}/lean-engine.ts`, undefined);
+    if (source === '../engine/mqtt-engine' && importer?.endsWith('/connection/mqtt-factory.ts')) return this.resolve(`./${engineDir}/lean-engine.ts`, undefined);
     // The npm browser entry imports the prebuilt engine file shipped beside it.
     if (external && source === './lean-mqtt' && importer?.endsWith('lean-engine.ts')) return { id: './mqtt-lean.mjs', external: true };
     return null;

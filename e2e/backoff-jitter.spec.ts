@@ -5,7 +5,7 @@ import { test, expect, type RecordedState as Recorded } from './support/wire-fix
 // The reconnect backoff on real sockets and the real clock. Clients connect through a proxy that can play a
 // broker that went away: it cuts the open connections and then closes every new one as soon as its upgrade
 // request is in, counting each as an attempt (the request path tags the client). What is checked is the
-// behaviour packages/client/src/backoff.ts documents (and options.ts names: reconnect.initialDelayMs,
+// behaviour packages/client/src/connection/backoff.ts documents (and options.ts names: reconnect.initialDelayMs,
 // maxDelayMs, factor, jitter, maxAttempts, resetAfterMs):
 // - 'full': a delay in [0, ceiling); 'equal': in [ceiling / 2, ceiling); 'decorrelated': in
 //   [initialDelayMs, min(3 x previous delay, maxDelayMs)], the previous delay of the first being initialDelayMs;

@@ -4,7 +4,7 @@
 // `version` 4 (MQTT 3.1.1, the default) or 5. `windowed`: QoS 1 publishes never exceed the window the
 // broker allows: MQTT 5, the Receive Maximum of its CONNACK (65,535 when it sends none); 3.1.1 has no
 // Receive Maximum, so the window webmqtt uses on that path (MAX_IN_FLIGHT, 100, in
-// packages/client/src/connection.ts). Held publishes go out as PUBACKs free slots: after each incoming
+// packages/client/src/connection/connection.ts). Held publishes go out as PUBACKs free slots: after each incoming
 // WebSocket message, every slot it freed is refilled, one frame per PUBLISH (batch 1) or all in one frame.
 
 const enc = new TextEncoder();
@@ -29,7 +29,7 @@ function packet(first, body) {
   return new Uint8Array([first, ...remainingLength(body.length), ...body]);
 }
 
-/** webmqtt's in-flight cap on the 3.1.1 path (packages/client/src/connection.ts MAX_IN_FLIGHT). */
+/** webmqtt's in-flight cap on the 3.1.1 path (packages/client/src/connection/connection.ts MAX_IN_FLIGHT). */
 export const SDK_WINDOW_311 = 100;
 
 export class RawMqttClient {

@@ -1,24 +1,24 @@
 import { EventEmitter } from 'eventemitter3';
 import type { MqttClient } from 'mqtt';
-import { defaultBrowserSignals } from './browser-signals';
-import { systemClock } from './clock';
-import { Connection } from './connection';
-import { ErrorCode, WebMqttError, isWebMqttError } from './errors';
-import type { ClientEvents, ClientRole } from './events';
-import { silentLogger } from './logger';
-import { createMessage, type Message } from './message';
-import type { MessagesOptions } from './message-stream';
-import { defaultMqttFactory } from './mqtt-factory';
-import { normalizeOptions, optionError, type ClientOptions, type NormalizedOptions } from './options';
+import { defaultBrowserSignals } from './platform/browser-signals';
+import { systemClock } from './core/clock';
+import { Connection } from './connection/connection';
+import { ErrorCode, WebMqttError, isWebMqttError } from './core/errors';
+import type { ClientEvents, ClientRole } from './core/events';
+import { silentLogger } from './core/logger';
+import { createMessage, type Message } from './messaging/message';
+import type { MessagesOptions } from './messaging/message-stream';
+import { defaultMqttFactory } from './connection/mqtt-factory';
+import { normalizeOptions, optionError, type ClientOptions, type NormalizedOptions } from './core/options';
 import { withOutbox } from './outbox/outbox-link';
-import { redactPacket } from './packet-trace';
-import { PacketLog } from './packet-log';
-import { encodePayload } from './payload';
-import { Publisher, type PublishOptions } from './publisher';
-import type { Requests, RequestOptions, Responder, ResponderHandler } from './requests';
-import type { ConnectionState } from './state-machine';
-import { Subscriptions, type MessageHandler, type SubscribeOptions, type Subscription } from './subscriptions';
-import { validateTopicFilter, validateTopicName } from './topic';
+import { redactPacket } from './messaging/packet-trace';
+import { PacketLog } from './messaging/packet-log';
+import { encodePayload } from './messaging/payload';
+import { Publisher, type PublishOptions } from './messaging/publisher';
+import type { Requests, RequestOptions, Responder, ResponderHandler } from './messaging/requests';
+import type { ConnectionState } from './core/state-machine';
+import { Subscriptions, type MessageHandler, type SubscribeOptions, type Subscription } from './messaging/subscriptions';
+import { validateTopicFilter, validateTopicName } from './messaging/topic';
 
 const QOS_VALUES: readonly unknown[] = [0, 1, 2];
 
@@ -221,7 +221,7 @@ export class WebMqttClient {
       safe === options ? this.subscribe(filter, handler, options) : reject(optionError('messages options', 'an object such as { qos: 1, signal }', options));
     // The stream's code is a chunk of its own, loaded now (the subscription starts at once, as before) by apps
     // that iterate; calls made while it loads run in order once it is there.
-    const stream = import('./message-stream').then((m) => m.messageStream(subscribe, safe));
+    const stream = import('./messaging/message-stream').then((m) => m.messageStream(subscribe, safe));
     const iterator: AsyncIterableIterator<Message> = {
       next: () => stream.then((s) => s.next()),
       return: () => stream.then((s) => s.return!(), () => ({ value: undefined, done: true as const })),
@@ -265,7 +265,7 @@ export class WebMqttClient {
    * downloads them. A failed load (e.g. the chunk went away with a redeploy) is not cached: the next call retries.
    */
   private loadRequests(): Promise<Requests> {
-    this.requestsLoading ??= import('./requests').then(
+    this.requestsLoading ??= import('./messaging/requests').then(
       (m) => (this.requests = new m.Requests(this, this.opts.clock ?? systemClock)),
       (error: unknown) => {
         this.requestsLoading = undefined;

@@ -1,8 +1,8 @@
 export { createClient, WebMqttClient } from './client';
-export { WebMqttError, ErrorCode, isWebMqttError } from './errors';
-export { backoffDelay } from './backoff';
-export { matchTopic } from './topic-filter';
-export type { ErrorCode as ErrorCodeValue, WebMqttErrorDetails } from './errors';
+export { WebMqttError, ErrorCode, isWebMqttError } from './core/errors';
+export { backoffDelay } from './connection/backoff';
+export { matchTopic } from './messaging/topic-filter';
+export type { ErrorCode as ErrorCodeValue, WebMqttErrorDetails } from './core/errors';
 export type {
   ClientOptions,
   AuthOptions,
@@ -18,17 +18,17 @@ export type {
   QoS,
   TlsMaterial,
   TlsVersion,
-} from './options';
-export type { ClientEvents, StateChange, QueueChange, PacketTrace, ClientRole, RoleChange } from './events';
-export type { Message } from './message';
-export type { PublishOptions } from './publisher';
-export type { SubscribeOptions, Subscription, MessageHandler } from './subscriptions';
-export type { MessagesOptions } from './message-stream';
-export type { RequestOptions, Responder, ResponderHandler } from './requests';
-export type { ConnectionState } from './state-machine';
-export type { JitterMode, BackoffPolicy } from './backoff';
-export type { OverflowPolicy } from './offline-queue';
-export type { Logger } from './logger';
-export type { Clock } from './clock';
-export type { BrowserSignals, BrowserSignal } from './browser-signals';
-export type { MqttFactory, MqttFactoryContext, SocketWatcher } from './mqtt-factory';
+} from './core/options';
+export type { ClientEvents, StateChange, QueueChange, PacketTrace, ClientRole, RoleChange } from './core/events';
+export type { Message } from './messaging/message';
+export type { PublishOptions } from './messaging/publisher';
+export type { SubscribeOptions, Subscription, MessageHandler } from './messaging/subscriptions';
+export type { MessagesOptions } from './messaging/message-stream';
+export type { RequestOptions, Responder, ResponderHandler } from './messaging/requests';
+export type { ConnectionState } from './core/state-machine';
+export type { JitterMode, BackoffPolicy } from './connection/backoff';
+export type { OverflowPolicy } from './messaging/offline-queue';
+export type { Logger } from './core/logger';
+export type { Clock } from './core/clock';
+export type { BrowserSignals, BrowserSignal } from './platform/browser-signals';
+export type { MqttFactory, MqttFactoryContext, SocketWatcher } from './connection/mqtt-factory';

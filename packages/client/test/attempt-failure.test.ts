@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { closedBeforeConnack, closeText, connectionLost, isAuthClose, notMqtt, unknownOutcome } from '../src/attempt-failure';
+import { closedBeforeConnack, closeText, connectionLost, isAuthClose, notMqtt, unknownOutcome } from '../src/connection/attempt-failure';
 import { TRANSPORT_FAILURE, setEngineHook } from '../src/engine/engine-hooks';
 import { transportFailure } from '../src/engine/node-transport-failure';
-import { ErrorCode } from '../src/errors';
+import { ErrorCode } from '../src/core/errors';
 import { flush } from './support/fake-mqtt';
 import { harness, track } from './support/harness';
 

@@ -7,7 +7,7 @@ import {
   shouldResetAttempts,
   type BackoffPolicy,
   type JitterMode,
-} from '../src/backoff';
+} from '../src/connection/backoff';
 import { seededRandom as mulberry32 } from './support/random';
 
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import mqttPacket from 'mqtt-packet';
-import { BatchingSocket, type WebSocketLike } from '../src/batching-socket';
-import { MAX_WS_MESSAGE_BYTES, batchingSocketFactory } from '../src/mqtt-factory';
-import { systemClock } from '../src/clock';
+import { BatchingSocket, type WebSocketLike } from '../src/connection/batching-socket';
+import { MAX_WS_MESSAGE_BYTES, batchingSocketFactory } from '../src/connection/mqtt-factory';
+import { systemClock } from '../src/core/clock';
 import { createClient } from '../src/client';
 
 type Listener = (event: any) => void;

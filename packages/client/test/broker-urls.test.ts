@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BrokerUrls, resolveServerReference } from '../src/broker-urls';
+import { BrokerUrls, resolveServerReference } from '../src/connection/broker-urls';
 
 describe('resolveServerReference', () => {
   it('keeps the scheme and path of the URL in use for a bare host:port', () => {

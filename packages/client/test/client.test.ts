@@ -1,12 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createClient } from '../src/client';
-import { ErrorCode, isWebMqttError } from '../src/errors';
+import { ErrorCode, isWebMqttError } from '../src/core/errors';
 import { fakeFactory, flush } from './support/fake-mqtt';
 import { harness, text, track } from './support/harness';
 // The client loads request/respond and messages() code with dynamic imports; loaded here first, those resolve
 // from the module cache within a flush() instead of waiting for a first transform of the file.
-import '../src/requests';
-import '../src/message-stream';
+import '../src/messaging/requests';
+import '../src/messaging/message-stream';
 
 describe('createClient', () => {
   it('throws INVALID_OPTIONS synchronously for bad options', () => {

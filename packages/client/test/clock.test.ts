@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { schedulingClock, systemClock } from '../src/clock';
-import { systemNextTurn } from '../src/system-next-turn';
+import { schedulingClock, systemClock } from '../src/core/clock';
+import { systemNextTurn } from '../src/platform/system-next-turn';
 import { ManualClock } from './support/fake-mqtt';
 
 describe('schedulingClock', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRefusal, reasonText, refusalError } from '../src/connack';
-import { ErrorCode } from '../src/errors';
+import { classifyRefusal, reasonText, refusalError } from '../src/connection/connack';
+import { ErrorCode } from '../src/core/errors';
 
 describe('classifyRefusal', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { MAX_IN_FLIGHT } from '../src/connection';
-import { ErrorCode } from '../src/errors';
-import type { TokenProvider } from '../src/options';
+import { MAX_IN_FLIGHT } from '../src/connection/connection';
+import { ErrorCode } from '../src/core/errors';
+import type { TokenProvider } from '../src/core/options';
 import { fakeJwt, flush } from './support/fake-mqtt';
 import { harness, text, track } from './support/harness';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ErrorCode, WebMqttError, isWebMqttError, toWebMqttError } from '../src/errors';
+import { ErrorCode, WebMqttError, isWebMqttError, toWebMqttError } from '../src/core/errors';
 
 describe('ErrorCode', () => {
   it('keeps every documented code, each equal to its own name', () => {
@@ -75,7 +75,7 @@ describe('isWebMqttError', () => {
 
   it('recognises an error from a separately loaded copy of the module, where instanceof fails', async () => {
     vi.resetModules();
-    const copy: typeof import('../src/errors') = await import('../src/errors');
+    const copy: typeof import('../src/core/errors') = await import('../src/core/errors');
     expect(copy.WebMqttError).not.toBe(WebMqttError);
     const foreign = new copy.WebMqttError(copy.ErrorCode.ABORTED, 'from the other copy');
     expect(foreign instanceof WebMqttError).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jwtExpiresAt } from '../src/jwt';
+import { jwtExpiresAt } from '../src/connection/jwt';
 
 function base64url(text: string): string {
   const bytes = new TextEncoder().encode(text);

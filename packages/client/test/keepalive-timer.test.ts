@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Clock, TimerHandle } from '../src/clock';
-import { keepaliveTimer } from '../src/keepalive-timer';
-import { nextTurn } from '../src/next-turn';
+import type { Clock, TimerHandle } from '../src/core/clock';
+import { keepaliveTimer } from '../src/connection/keepalive-timer';
+import { nextTurn } from '../src/core/next-turn';
 import { ManualClock } from './support/fake-mqtt';
 
 /** A manual clock that records, for every setTimeout, whether it was called from inside a timer callback. */

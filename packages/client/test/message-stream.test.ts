@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ErrorCode, WebMqttError } from '../src/errors';
-import { createMessage, type Message } from '../src/message';
-import { messageStream } from '../src/message-stream';
-import type { Subscription } from '../src/subscriptions';
+import { ErrorCode, WebMqttError } from '../src/core/errors';
+import { createMessage, type Message } from '../src/messaging/message';
+import { messageStream } from '../src/messaging/message-stream';
+import type { Subscription } from '../src/messaging/subscriptions';
 import { flush } from './support/fake-mqtt';
 import { harness, track } from './support/harness';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMessage } from '../src/message';
+import { createMessage } from '../src/messaging/message';
 
 describe('createMessage', () => {
   it('reads text() as UTF-8 and json() as JSON', () => {

@@ -6,8 +6,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import mqttPacket from 'mqtt-packet';
 import { generate } from 'selfsigned';
 import { createClient, type WebMqttClient } from '../src/client';
-import { ErrorCode, type WebMqttError } from '../src/errors';
-import type { PacketTrace, StateChange } from '../src/events';
+import { ErrorCode, type WebMqttError } from '../src/core/errors';
+import type { PacketTrace, StateChange } from '../src/core/events';
 
 // Issue #13 in Node.js, with MQTT.js's own Node transport (ws, tls) and real servers on 127.0.0.1: what no retry
 // can fix fails at once with a code that names it; static credentials reach the broker; close() logs its DISCONNECT.

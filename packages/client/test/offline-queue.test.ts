@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { OfflineQueue, type OverflowPolicy, type QueueLimits } from '../src/offline-queue';
+import { OfflineQueue, type OverflowPolicy, type QueueLimits } from '../src/messaging/offline-queue';
 
 const limits = (overrides: Partial<QueueLimits> = {}): QueueLimits => ({
   maxMessages: 3,

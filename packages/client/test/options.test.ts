@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, WebMqttError, isWebMqttError } from '../src/errors';
-import { normalizeOptions, randomClientId } from '../src/options';
+import { ErrorCode, WebMqttError, isWebMqttError } from '../src/core/errors';
+import { normalizeOptions, randomClientId } from '../src/core/options';
 import { createClient } from '../src/client';
 import { FakeBrowserSignals, ManualClock, fakeFactory } from './support/fake-mqtt';
 

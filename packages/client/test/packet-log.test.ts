@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PacketLog } from '../src/packet-log';
-import type { PacketTrace } from '../src/events';
+import { PacketLog } from '../src/messaging/packet-log';
+import type { PacketTrace } from '../src/core/events';
 import { flush } from './support/fake-mqtt';
 import { harness } from './support/harness';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redactPacket } from '../src/packet-trace';
+import { redactPacket } from '../src/messaging/packet-trace';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, WebMqttError } from '../src/errors';
-import { encodePayload, utf8Decode, utf8Encode } from '../src/payload';
+import { ErrorCode, WebMqttError } from '../src/core/errors';
+import { encodePayload, utf8Decode, utf8Encode } from '../src/messaging/payload';
 
 describe('encodePayload', () => {
   it('encodes a string as UTF-8', () => {

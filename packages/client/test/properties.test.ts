@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../src/errors';
-import { Router } from '../src/router';
-import { CONNECTION_STATES, STATE_TABLE, canTransition, transition, type ConnectionState } from '../src/state-machine';
-import { matchTopic } from '../src/topic-filter';
-import { validateTopicFilter } from '../src/topic';
+import { ErrorCode } from '../src/core/errors';
+import { Router } from '../src/messaging/router';
+import { CONNECTION_STATES, STATE_TABLE, canTransition, transition, type ConnectionState } from '../src/core/state-machine';
+import { matchTopic } from '../src/messaging/topic-filter';
+import { validateTopicFilter } from '../src/messaging/topic';
 import { flush } from './support/fake-mqtt';
 import { harness, text, track } from './support/harness';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, WebMqttError } from '../src/errors';
-import { ProtocolFallback } from '../src/protocol-fallback';
+import { ErrorCode, WebMqttError } from '../src/core/errors';
+import { ProtocolFallback } from '../src/connection/protocol-fallback';
 
 const closedEarly = () => new WebMqttError(ErrorCode.CONNECTION_REFUSED, 'closed before CONNACK');
 const timeout = () => new WebMqttError(ErrorCode.CONNECT_TIMEOUT, 'no CONNACK');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, WebMqttError } from '../src/errors';
-import { MAX_IN_FLIGHT } from '../src/connection';
-import { Publisher, type PendingPublish } from '../src/publisher';
-import type { QueueChange } from '../src/events';
+import { ErrorCode, WebMqttError } from '../src/core/errors';
+import { MAX_IN_FLIGHT } from '../src/connection/connection';
+import { Publisher, type PendingPublish } from '../src/messaging/publisher';
+import type { QueueChange } from '../src/core/events';
 import { FakeMqtt, ManualClock, flush } from './support/fake-mqtt';
 import { harness, text, track } from './support/harness';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BACKOFF, type BackoffPolicy } from '../src/backoff';
-import { RetryCounter } from '../src/retry-counter';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from '../src/connection/backoff';
+import { RetryCounter } from '../src/connection/retry-counter';
 
 const policy: BackoffPolicy = { ...DEFAULT_BACKOFF, initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 'none', maxAttempts: 3, resetAfterMs: 5_000 };
 

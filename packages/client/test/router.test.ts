@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Router } from '../src/router';
-import { matchTopic } from '../src/topic-filter';
+import { Router } from '../src/messaging/router';
+import { matchTopic } from '../src/messaging/topic-filter';
 import { seededRandom as mulberry32 } from './support/random';
 
 

@@ -2,8 +2,8 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@webmqtt/broker';
 import { createClient, type WebMqttClient } from '../src/client';
-import { ErrorCode, isWebMqttError, type WebMqttError } from '../src/errors';
-import { normalizeOptions } from '../src/options';
+import { ErrorCode, isWebMqttError, type WebMqttError } from '../src/core/errors';
+import { normalizeOptions } from '../src/core/options';
 import { reachableText } from './support/reachable-text';
 
 // The security issue's "Low" findings: option errors that echo short secrets, and secrets reachable by

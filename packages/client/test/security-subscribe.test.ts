@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker, type Broker } from '@webmqtt/broker';
 import { createClient } from '../src/client';
-import type { Message } from '../src/message';
+import type { Message } from '../src/messaging/message';
 import { flush } from './support/fake-mqtt';
 import { harness } from './support/harness';
 

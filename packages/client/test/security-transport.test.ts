@@ -2,10 +2,10 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import { createServer as createTcpServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient, type WebMqttClient } from '../src/client';
-import { ErrorCode, isWebMqttError, type WebMqttError } from '../src/errors';
-import { checkTransport } from '../src/broker-urls';
-import type { MqttFactory } from '../src/mqtt-factory';
-import { isLocalTarget } from '../src/url';
+import { ErrorCode, isWebMqttError, type WebMqttError } from '../src/core/errors';
+import { checkTransport } from '../src/connection/broker-urls';
+import type { MqttFactory } from '../src/connection/mqtt-factory';
+import { isLocalTarget } from '../src/core/url';
 import { flush } from './support/fake-mqtt';
 import { harness, track } from './support/harness';
 

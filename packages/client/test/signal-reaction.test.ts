@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { BrowserSignal } from '../src/browser-signals';
-import { signalReaction } from '../src/signal-reaction';
-import { STATE_TABLE, type ConnectionState } from '../src/state-machine';
+import type { BrowserSignal } from '../src/platform/browser-signals';
+import { signalReaction } from '../src/connection/signal-reaction';
+import { STATE_TABLE, type ConnectionState } from '../src/core/state-machine';
 
 const states = Object.keys(STATE_TABLE) as ConnectionState[];
 

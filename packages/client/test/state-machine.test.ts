@@ -5,7 +5,7 @@ import {
   canTransition,
   transition,
   type ConnectionState,
-} from '../src/state-machine';
+} from '../src/core/state-machine';
 import { seededRandom as mulberry32 } from './support/random';
 
 

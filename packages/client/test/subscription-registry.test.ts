@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SubscriptionRegistry, higherQos } from '../src/subscription-registry';
+import { SubscriptionRegistry, higherQos } from '../src/messaging/subscription-registry';
 
 type Opts = { qos: 0 | 1 | 2 };
 

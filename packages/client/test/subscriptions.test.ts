@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ErrorCode } from '../src/errors';
-import type { Message } from '../src/message';
+import { ErrorCode } from '../src/core/errors';
+import type { Message } from '../src/messaging/message';
 import { flush } from './support/fake-mqtt';
 import { harness, track } from './support/harness';
 

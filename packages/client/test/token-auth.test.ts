@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ErrorCode, WebMqttError, isWebMqttError } from '../src/errors';
-import type { NormalizedAuth, TokenProvider } from '../src/options';
-import { applyToken, refreshDelay, resolveToken } from '../src/token-auth';
+import { ErrorCode, WebMqttError, isWebMqttError } from '../src/core/errors';
+import type { NormalizedAuth, TokenProvider } from '../src/core/options';
+import { applyToken, refreshDelay, resolveToken } from '../src/connection/token-auth';
 import { ManualClock, fakeJwt, flush } from './support/fake-mqtt';
 
 const auth = (overrides: Partial<NormalizedAuth> = {}): NormalizedAuth => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { NormalizedAuth } from '../src/options';
-import { DRAIN_LIMIT_MS, TokenRefresh } from '../src/token-refresh';
+import type { NormalizedAuth } from '../src/core/options';
+import { DRAIN_LIMIT_MS, TokenRefresh } from '../src/connection/token-refresh';
 import { ManualClock } from './support/fake-mqtt';
 
 const auth = { token: () => 'x', refreshBeforeExpiryMs: 30_000, providerTimeoutMs: 5_000, placement: 'password', queryParam: 'token' } as unknown as NormalizedAuth;

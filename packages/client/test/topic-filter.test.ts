@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchTopic, stripSharePrefix } from '../src/topic-filter';
+import { matchTopic, stripSharePrefix } from '../src/messaging/topic-filter';
 
 describe('stripSharePrefix', () => {
   it.each([

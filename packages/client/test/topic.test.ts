@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, isWebMqttError } from '../src/errors';
-import { MAX_TOPIC_BYTES, utf8Length, validateTopicFilter, validateTopicName } from '../src/topic';
+import { ErrorCode, isWebMqttError } from '../src/core/errors';
+import { MAX_TOPIC_BYTES, utf8Length, validateTopicFilter, validateTopicName } from '../src/messaging/topic';
 
 const LONE_HIGH = '\uD83D';
 const LONE_LOW = '\uDE00';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, WebMqttError, isWebMqttError } from '../src/errors';
-import { isLoopbackHost, parseBrokerUrl, redactUrl, withQueryParam } from '../src/url';
+import { ErrorCode, WebMqttError, isWebMqttError } from '../src/core/errors';
+import { isLoopbackHost, parseBrokerUrl, redactUrl, withQueryParam } from '../src/core/url';
 
 describe('isLoopbackHost', () => {
   it.each([

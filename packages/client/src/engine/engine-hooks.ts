@@ -1,4 +1,4 @@
-import type { WebMqttError } from '../errors';
+import type { WebMqttError } from '../core/errors';
 
 /**
  * What an engine may add to the MQTT.js client it makes, for the connection to read (never for users): under

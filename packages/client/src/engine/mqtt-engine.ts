@@ -1,5 +1,5 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
-import type { WebSocketLike } from '../batching-socket';
+import type { WebSocketLike } from '../connection/batching-socket';
 import { TRANSPORT_FAILURE, setEngineHook } from './engine-hooks';
 
 /** How the engine opens sockets and schedules its back-pressure checks (from the SDK's factory and clock). */

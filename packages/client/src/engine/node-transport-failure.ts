@@ -1,4 +1,4 @@
-import { ErrorCode, WebMqttError } from '../errors';
+import { ErrorCode, WebMqttError } from '../core/errors';
 
 /** Node's TLS and certificate error codes (tls, OpenSSL): no retry fixes a certificate. */
 const TLS_CODE = /^(?:ERR_TLS_|ERR_SSL_|ERR_OSSL_|UNABLE_TO_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$|INVALID_CA$|INVALID_PURPOSE$)/;

@@ -1,7 +1,7 @@
 import { Buffer } from './buffer';
 import { EventEmitter } from './event-emitter';
 import { nextTick } from './next-tick';
-import type { WebSocketLike } from '../batching-socket';
+import type { WebSocketLike } from '../connection/batching-socket';
 
 /** What the duplex needs besides the socket. */
 export interface WebSocketDuplexOptions {

@@ -1,8 +1,8 @@
-import { ErrorCode, toWebMqttError, type WebMqttError } from '../errors';
-import type { QueueChange } from '../events';
-import type { MqttFactory } from '../mqtt-factory';
-import type { NormalizedOptions } from '../options';
-import type { Publisher } from '../publisher';
+import { ErrorCode, toWebMqttError, type WebMqttError } from '../core/errors';
+import type { QueueChange } from '../core/events';
+import type { MqttFactory } from '../connection/mqtt-factory';
+import type { NormalizedOptions } from '../core/options';
+import type { Publisher } from '../messaging/publisher';
 
 /** How the outbox emits the client's `error` and `queue` events. */
 export type OutboxEmit = <E extends 'error' | 'queue'>(event: E, payload: E extends 'error' ? WebMqttError : QueueChange) => void;

@@ -1,9 +1,9 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
-import { ErrorCode, WebMqttError } from '../errors';
-import type { QueueChange } from '../events';
-import type { MqttFactory, MqttFactoryContext } from '../mqtt-factory';
-import type { NormalizedOptions } from '../options';
-import type { PendingPublish, Publisher } from '../publisher';
+import { ErrorCode, WebMqttError } from '../core/errors';
+import type { QueueChange } from '../core/events';
+import type { MqttFactory, MqttFactoryContext } from '../connection/mqtt-factory';
+import type { NormalizedOptions } from '../core/options';
+import type { PendingPublish, Publisher } from '../messaging/publisher';
 import { OutboxDb, type OutboxRecord } from './outbox-db';
 import type { OutboxEmit } from './outbox-link';
 import { OutboxStore } from './outbox-store';

@@ -1,4 +1,4 @@
-import type { WebSocketLike } from '../../src/batching-socket';
+import type { WebSocketLike } from '../../src/connection/batching-socket';
 
 type Listener = (event: any) => void;
 

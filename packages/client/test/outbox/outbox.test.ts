@@ -1,6 +1,6 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/errors';
+import { ErrorCode } from '../../src/core/errors';
 import { outboxName } from '../../src/outbox/outbox';
 import type { OutboxRecord } from '../../src/outbox/outbox-db';
 import { createClient } from '../../src/client';

@@ -22,9 +22,9 @@
  *   `connected` is true and `packetreceive` has seen the CONNACK long before `connect`.
  */
 import { EventEmitter } from 'node:events';
-import type { BrowserSignal, BrowserSignals } from '../../src/browser-signals';
-import type { Clock, TimerHandle } from '../../src/clock';
-import type { MqttFactory, MqttFactoryContext, SocketWatcher } from '../../src/mqtt-factory';
+import type { BrowserSignal, BrowserSignals } from '../../src/platform/browser-signals';
+import type { Clock, TimerHandle } from '../../src/core/clock';
+import type { MqttFactory, MqttFactoryContext, SocketWatcher } from '../../src/connection/mqtt-factory';
 
 type Callback = (error?: (Error & { code?: number }) | null, ...rest: unknown[]) => void;
 

@@ -1,9 +1,9 @@
 /** Builds a client wired to the fakes, and records what it reports. */
 import { createClient, type WebMqttClient } from '../../src/client';
-import type { WebMqttError } from '../../src/errors';
-import type { StateChange, QueueChange, PacketTrace } from '../../src/events';
-import type { Message } from '../../src/message';
-import type { ClientOptions } from '../../src/options';
+import type { WebMqttError } from '../../src/core/errors';
+import type { StateChange, QueueChange, PacketTrace } from '../../src/core/events';
+import type { Message } from '../../src/messaging/message';
+import type { ClientOptions } from '../../src/core/options';
 import { FakeBrowserSignals, ManualClock, fakeFactory, flush, seededRandom, type FakeMqtt } from './fake-mqtt';
 
 export interface Harness {

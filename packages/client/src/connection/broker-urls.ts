@@ -1,6 +1,6 @@
-import { ErrorCode, WebMqttError } from './errors';
-import type { NormalizedOptions } from './options';
-import { isLocalTarget, parseBrokerUrl, redactUrl, resolvesLocalhostItself, urlCredentials } from './url';
+import { ErrorCode, WebMqttError } from '../core/errors';
+import type { NormalizedOptions } from '../core/options';
+import { isLocalTarget, parseBrokerUrl, redactUrl, resolvesLocalhostItself, urlCredentials } from '../core/url';
 
 /**
  * Which broker URL the next attempt uses: the configured one, the next node of a cluster list

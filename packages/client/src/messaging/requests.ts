@@ -1,11 +1,11 @@
 // Only public exports of the package at run time: the chunk this module becomes then imports them from
 // dist/index.mjs itself, so rollup keeps all the code in index.mjs (no facade re-exporting a core chunk).
-import { ErrorCode, WebMqttError } from './errors';
+import { ErrorCode, WebMqttError } from '../core/errors';
 import type { Message } from './message';
-import type { QoS } from './options';
+import type { QoS } from '../core/options';
 import type { SubscribeOptions, Subscription } from './subscriptions';
-import type { WebMqttClient } from './client';
-import type { Clock } from './clock';
+import type { WebMqttClient } from '../client';
+import type { Clock } from '../core/clock';
 
 /** Options of `client.request()`. */
 export interface RequestOptions {

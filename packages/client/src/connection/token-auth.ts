@@ -1,8 +1,8 @@
-import type { Clock } from './clock';
-import { ErrorCode, WebMqttError, isWebMqttError } from './errors';
+import type { Clock } from '../core/clock';
+import { ErrorCode, WebMqttError, isWebMqttError } from '../core/errors';
 import { jwtExpiresAt } from './jwt';
-import type { NormalizedAuth, NormalizedOptions, TokenReason } from './options';
-import { withQueryParam } from './url';
+import type { NormalizedAuth, NormalizedOptions, TokenReason } from '../core/options';
+import { withQueryParam } from '../core/url';
 
 /** A token ready to be sent, and when it stops being valid (ms since epoch), if known. */
 export interface ResolvedToken {

@@ -1,4 +1,4 @@
-import { systemNextTurn } from './system-next-turn';
+import { systemNextTurn } from '../platform/system-next-turn';
 
 /** Opaque handle returned by {@link Clock.setTimeout}. */
 export type TimerHandle = unknown;

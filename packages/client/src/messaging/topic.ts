@@ -1,4 +1,4 @@
-import { ErrorCode, WebMqttError, describeValue } from './errors';
+import { ErrorCode, WebMqttError, describeValue } from '../core/errors';
 
 /** MQTT strings carry a two-byte length prefix, so a topic is at most this many UTF-8 bytes. */
 export const MAX_TOPIC_BYTES = 65_535;

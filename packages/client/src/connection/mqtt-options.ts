@@ -1,5 +1,5 @@
 import type { IClientOptions } from 'mqtt';
-import type { NormalizedOptions } from './options';
+import type { NormalizedOptions } from '../core/options';
 
 /**
  * The MQTT.js options webmqtt runs on: no MQTT.js reconnects, resubscribes or QoS 0 queue (webmqtt

@@ -1,8 +1,8 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { BatchingSocket } from './batching-socket';
-import { nextTurn } from './next-turn';
-import { systemClock, type Clock } from './clock';
-import { loadEngine, type EngineTransport } from './engine/mqtt-engine';
+import { nextTurn } from '../core/next-turn';
+import { systemClock, type Clock } from '../core/clock';
+import { loadEngine, type EngineTransport } from '../engine/mqtt-engine';
 
 /**
  * Creates the MQTT.js client the connection runs on. Injected so unit tests use a fake

@@ -1,6 +1,6 @@
 import type { ConnectionState } from './state-machine';
 import type { WebMqttError } from './errors';
-import type { Message } from './message';
+import type { Message } from '../messaging/message';
 
 /** Payload of the `state` event: every state change, with why and when the next attempt comes. */
 export interface StateChange {

@@ -1,4 +1,4 @@
-import { ErrorCode, WebMqttError } from './errors';
+import { ErrorCode, WebMqttError } from '../core/errors';
 
 /** What a refusal means for the next attempt. */
 export type RefusalKind = 'auth' | 'protocol' | 'unavailable' | 'other';

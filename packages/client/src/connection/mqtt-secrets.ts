@@ -1,5 +1,5 @@
 import type { MqttClient } from 'mqtt';
-import { ENGINE_BYTES, engineHook, type EngineBytes } from './engine/engine-hooks';
+import { ENGINE_BYTES, engineHook, type EngineBytes } from '../engine/engine-hooks';
 import type { Credentials } from './token-auth';
 
 /**

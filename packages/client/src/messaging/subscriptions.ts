@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
-import { ErrorCode, WebMqttError } from './errors';
+import { ErrorCode, WebMqttError } from '../core/errors';
 import type { Message } from './message';
-import type { QoS } from './options';
+import type { QoS } from '../core/options';
 import { Router } from './router';
 import { SubscriptionRegistry } from './subscription-registry';
 

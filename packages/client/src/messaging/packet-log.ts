@@ -1,4 +1,4 @@
-import type { PacketTrace } from './events';
+import type { PacketTrace } from '../core/events';
 
 /**
  * The `packet` event's order and honesty: a packet MQTT.js writes while the socket is still opening is reported

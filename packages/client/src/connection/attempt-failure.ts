@@ -1,4 +1,4 @@
-import { ErrorCode, WebMqttError } from './errors';
+import { ErrorCode, WebMqttError } from '../core/errors';
 
 /**
  * What a failed attempt means, in words that say what to check. Node's transport errors (TLS, HTTP status) are

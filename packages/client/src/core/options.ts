@@ -1,13 +1,13 @@
-import type { BackoffPolicy, JitterMode } from './backoff';
+import type { BackoffPolicy, JitterMode } from '../connection/backoff';
 import type { Clock } from './clock';
-import type { QueueLimits, OverflowPolicy } from './offline-queue';
-import type { MqttFactory } from './mqtt-factory';
-import type { BrowserSignals } from './browser-signals';
+import type { QueueLimits, OverflowPolicy } from '../messaging/offline-queue';
+import type { MqttFactory } from '../connection/mqtt-factory';
+import type { BrowserSignals } from '../platform/browser-signals';
 import type { Logger } from './logger';
 import { ErrorCode, WebMqttError, describeType, describeValue } from './errors';
 import { parseBrokerUrl } from './url';
-import { validateTopicName } from './topic';
-import { encodePayload } from './payload';
+import { validateTopicName } from '../messaging/topic';
+import { encodePayload } from '../messaging/payload';
 
 /** Why a token is being asked for. */
 export type TokenReason = 'initial' | 'reconnect' | 'rejected' | 'expiring';

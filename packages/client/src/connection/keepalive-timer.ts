@@ -1,5 +1,5 @@
-import type { Clock, TimerHandle } from './clock';
-import type { NextTurn } from './next-turn';
+import type { Clock, TimerHandle } from '../core/clock';
+import type { NextTurn } from '../core/next-turn';
 
 /** What MQTT.js accepts as `timerVariant` besides a name: `set(fn, ms)` repeats `fn` every `ms`, `clear` stops it. */
 export interface IntervalTimer {

@@ -1,5 +1,5 @@
 import { classifyRefusal } from './connack';
-import { ErrorCode, type WebMqttError } from './errors';
+import { ErrorCode, type WebMqttError } from '../core/errors';
 
 /**
  * Which MQTT version the next CONNECT speaks. Fixed for 4 and 5; for 'auto', MQTT 5 first and

@@ -1,5 +1,5 @@
-import type { Clock, TimerHandle } from './clock';
-import type { NormalizedAuth } from './options';
+import type { Clock, TimerHandle } from '../core/clock';
+import type { NormalizedAuth } from '../core/options';
 import { refreshDelay, type ResolvedToken } from './token-auth';
 
 /** A planned reconnect waits this long at most for in-flight QoS 1/2 to complete. */

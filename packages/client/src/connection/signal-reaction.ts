@@ -1,5 +1,5 @@
-import type { BrowserSignal } from './browser-signals';
-import type { ConnectionState } from './state-machine';
+import type { BrowserSignal } from '../platform/browser-signals';
+import type { ConnectionState } from '../core/state-machine';
 
 /**
  * What the connection does about a browser signal:

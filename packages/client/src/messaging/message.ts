@@ -1,5 +1,5 @@
 import { utf8Decode } from './payload';
-import type { QoS } from './options';
+import type { QoS } from '../core/options';
 
 /** A message delivered to a subscription handler, `messages()` or the `message` event. */
 export interface Message {

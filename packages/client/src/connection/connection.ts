@@ -1,25 +1,25 @@
 import type { MqttClient } from 'mqtt';
-import type { BrowserSignal, BrowserSignals } from './browser-signals';
-import type { Clock, TimerHandle } from './clock';
+import type { BrowserSignal, BrowserSignals } from '../platform/browser-signals';
+import type { Clock, TimerHandle } from '../core/clock';
 import { reasonText, refusalError } from './connack';
-import { ErrorCode, WebMqttError, toWebMqttError } from './errors';
-import type { StateChange } from './events';
-import type { Logger } from './logger';
+import { ErrorCode, WebMqttError, toWebMqttError } from '../core/errors';
+import type { StateChange } from '../core/events';
+import type { Logger } from '../core/logger';
 import type { MqttFactory } from './mqtt-factory';
-import type { NormalizedOptions, TokenReason } from './options';
-import { STATE_TABLE, transition, type ConnectionState } from './state-machine';
+import type { NormalizedOptions, TokenReason } from '../core/options';
+import { STATE_TABLE, transition, type ConnectionState } from '../core/state-machine';
 import { signalReaction } from './signal-reaction';
 import { applyToken, resolveToken, type ResolvedToken } from './token-auth';
 import { TokenRefresh } from './token-refresh';
-import { redactUrl } from './url';
+import { redactUrl } from '../core/url';
 import { RetryCounter } from './retry-counter';
 import { BrokerUrls, checkTransport, resolveServerReference } from './broker-urls';
 import { keepaliveTimer, type IntervalTimer } from './keepalive-timer';
-import { nextTurn } from './next-turn';
+import { nextTurn } from '../core/next-turn';
 import { mqttOptions } from './mqtt-options';
 import { ProtocolFallback } from './protocol-fallback';
 import { closedBeforeConnack, connectionLost, notMqtt, unknownOutcome, type SocketOutcome } from './attempt-failure';
-import { TRANSPORT_FAILURE, engineHook, type TransportFailure } from './engine/engine-hooks';
+import { TRANSPORT_FAILURE, engineHook, type TransportFailure } from '../engine/engine-hooks';
 import { hideOption, hideSecretOptions, setCredentials } from './mqtt-secrets';
 
 /** What the connection tells the client that owns it. */

@@ -1,4 +1,4 @@
-import { ErrorCode, WebMqttError } from './errors';
+import { ErrorCode, WebMqttError } from '../core/errors';
 
 let encoder: TextEncoder | undefined;
 let decoder: TextDecoder | undefined;

@@ -1,10 +1,10 @@
 import type { MqttClient } from 'mqtt';
-import { schedulingClock, type Clock, type SchedulingClock } from './clock';
-import { ErrorCode, WebMqttError } from './errors';
-import type { QueueChange } from './events';
-import { nextTurn, type NextTurn } from './next-turn';
+import { schedulingClock, type Clock, type SchedulingClock } from '../core/clock';
+import { ErrorCode, WebMqttError } from '../core/errors';
+import type { QueueChange } from '../core/events';
+import { nextTurn, type NextTurn } from '../core/next-turn';
 import { OfflineQueue, type QueueLimits } from './offline-queue';
-import type { QoS } from './options';
+import type { QoS } from '../core/options';
 
 /** Options of `client.publish()`. */
 export interface PublishOptions {
