@@ -4,6 +4,7 @@ import type { QueueLimits, OverflowPolicy } from '../messaging/offline-queue';
 import type { MqttFactory } from '../connection/mqtt-factory';
 import type { BrowserSignals } from '../platform/browser-signals';
 import type { Logger } from './logger';
+import type { TabPlatform } from '../platform/tab-platform';
 import { ErrorCode, WebMqttError, describeType, describeValue } from './errors';
 import { parseBrokerUrl } from './url';
 import { validateTopicName } from '../messaging/topic';
@@ -183,6 +184,13 @@ export interface ClientOptions {
   offlineQueue?: OfflineQueueOptions | false | undefined;
   /** The Last Will the broker publishes if the connection ends without a DISCONNECT. Default: none. */
   will?: WillOptions | undefined;
+  /**
+   * Share one connection between the tabs of this origin: one tab (the leader) holds it, the others relay through it
+   * (see `client.role`). `true` names the group after the URL and the clientId; `{ name }` names it yourself (needed
+   * with a `url` function). Where the browser has no Web Locks or BroadcastChannel the client runs alone (`'solo'`).
+   * Default false. See the README, "One connection for all tabs".
+   */
+  shareAcrossTabs?: boolean | { name?: string | undefined } | undefined;
   /** React to the browser's online, offline, visibility and pageshow events (no attempts while offline). Default true. */
   browserEvents?: boolean | undefined;
   /** Where diagnostics go (`debug`, `info`, `warn`, `error`). Default: silent. */
@@ -199,6 +207,8 @@ export interface ClientOptions {
   mqttFactory?: MqttFactory | undefined;
   /** Where online/offline and visibility signals come from; `null` for none. Default: `window` and `document` where they exist. */
   browserSignals?: BrowserSignals | null | undefined;
+  /** What tabs share a connection with (Web Locks and BroadcastChannel); `null` for none. Default: the browser's, where it has both. */
+  tabPlatform?: TabPlatform | null | undefined;
 }
 
 export interface NormalizedAuth {
@@ -235,6 +245,8 @@ export interface NormalizedOptions {
   reconnect: BackoffPolicy | false;
   offlineQueue: QueueLimits | false;
   will: NormalizedWill | undefined;
+  /** The tab group's name (never empty), or false. */
+  shareAcrossTabs: { name: string } | false;
   browserEvents: boolean;
   logger: Logger | undefined;
   tls: TlsOptions | undefined;
@@ -243,6 +255,7 @@ export interface NormalizedOptions {
   random: () => number;
   mqttFactory: MqttFactory | undefined;
   browserSignals: BrowserSignals | null | undefined;
+  tabPlatform: TabPlatform | null | undefined;
 }
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -268,7 +281,7 @@ const SECRET_FIELD = /(?:^|\.)(?:auth|tls|properties|password)(?:[.[]|$)/;
 const HIDDEN_OPTIONS = ['url', 'password', 'auth', 'tls', 'properties'] as const;
 
 /** Options for tests and unusual runtimes: not named among the documented options in an unknown-key error. */
-const INJECTION_POINTS = ['clock', 'random', 'mqttFactory', 'browserSignals'];
+const INJECTION_POINTS = ['clock', 'random', 'mqttFactory', 'browserSignals', 'tabPlatform'];
 
 /**
  * The INVALID_OPTIONS error for a bad option or call argument: names it, says what it must be and what it got
@@ -504,6 +517,14 @@ function tables(): Record<string, Check> {
     reconnect: orFalse(RECONNECT),
     offlineQueue: orFalse(QUEUE),
     will: section(WILL),
+    shareAcrossTabs: (value, field) => {
+      if (value === undefined || value === false) return false;
+      if (value === true) return { name: '' };
+      if (!isPlainObject(value)) fail(field, 'true, false or { name: "a non-empty string" }', value);
+      const group = section<{ name?: string }>({ name: text })(value, field)!;
+      if (group.name === '') fail(`${field}.name`, 'a non-empty string', '');
+      return { name: group.name ?? '' };
+    },
     browserEvents: bool(true),
     logger: methods(['debug', 'info', 'warn', 'error']),
     tls: (value, field) => {
@@ -516,6 +537,7 @@ function tables(): Record<string, Check> {
     random: (value, field) => fn(value, field) ?? Math.random,
     mqttFactory: fn,
     browserSignals: methods(['isOnline', 'listen'], true),
+    tabPlatform: methods(['locks', 'channel'], true),
   };
 }
 
@@ -541,6 +563,15 @@ function checkCredentials(options: NormalizedOptions): void {
 }
 
 /**
+ * The default tab group: the broker URL(s) and the clientId, so tabs of one app that talk to one broker as one client
+ * share. Without an explicit clientId the group is the URL's alone (each new leader then connects as a new client).
+ */
+function tabGroupName(options: NormalizedOptions): string {
+  if (typeof options.url === 'function') fail('shareAcrossTabs', '{ name } when url is a function (tabs cannot compare functions)', true);
+  return `${(options.url as readonly string[]).join(' ')}#${options.clientId ?? ''}`;
+}
+
+/**
  * Validates options once, at `createClient()`, and fills defaults.
  * Throws a WebMqttError `INVALID_OPTIONS` naming the option and what was expected.
  */
@@ -553,6 +584,7 @@ export function normalizeOptions(input: unknown): NormalizedOptions {
   checkCredentials(options);
   // The outbox is found again by clientId: a random one would never be seen again, nor its publishes.
   if (options.offlineQueue && options.offlineQueue.persist && !options.clientId) fail('offlineQueue.persist', 'used with a clientId (the outbox is found by it)');
+  if (options.shareAcrossTabs && options.shareAcrossTabs.name === '') options.shareAcrossTabs.name = tabGroupName(options);
   options.clientId ??= randomClientId(options.random);
   for (const key of HIDDEN_OPTIONS) Object.defineProperty(options, key, { value: options[key], enumerable: false });
   return options;
