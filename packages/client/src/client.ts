@@ -1,35 +1,20 @@
 import { EventEmitter } from 'eventemitter3';
-import type { MqttClient } from 'mqtt';
-import { defaultBrowserSignals } from './platform/browser-signals';
 import { systemClock } from './core/clock';
-import { Connection } from './connection/connection';
 import { ErrorCode, WebMqttError, isWebMqttError } from './core/errors';
 import type { ClientEvents, ClientRole } from './core/events';
-import { silentLogger } from './core/logger';
-import { createMessage, type Message } from './messaging/message';
+import type { Message } from './messaging/message';
 import type { MessagesOptions } from './messaging/message-stream';
-import { defaultMqttFactory } from './connection/mqtt-factory';
 import { normalizeOptions, optionError, type ClientOptions, type NormalizedOptions } from './core/options';
-import { withOutbox } from './outbox/outbox-link';
-import { redactPacket } from './messaging/packet-trace';
-import { PacketLog } from './messaging/packet-log';
 import { encodePayload } from './messaging/payload';
-import { Publisher, type PublishOptions } from './messaging/publisher';
+import type { PublishOptions } from './messaging/publisher';
 import type { Requests, RequestOptions, Responder, ResponderHandler } from './messaging/requests';
 import type { ConnectionState } from './core/state-machine';
-import { Subscriptions, type MessageHandler, type SubscribeOptions, type Subscription } from './messaging/subscriptions';
+import type { MessageHandler, SubscribeOptions, Subscription } from './messaging/subscriptions';
 import { validateTopicFilter, validateTopicName } from './messaging/topic';
+import { failedError, refusal, type Link, type LinkEmit } from './link/link';
+import { LocalLink } from './link/local-link';
 
 const QOS_VALUES: readonly unknown[] = [0, 1, 2];
-
-/**
- * QoS 2 messages in flight at once over MQTT 3.1.1, which has no Receive Maximum. Mosquitto (max_inflight_messages,
- * default 20) keeps at most this many inbound QoS 2 messages between PUBLISH and PUBREL per client; past it, it drops
- * the message yet answers PUBREC and PUBCOMP as if delivered (3.1.1 has no reason code to refuse with), so the publish
- * resolves and the message is gone. The publisher counts a message until its PUBCOMP, so never more than this is
- * unreleased at the broker. libmosquitto sends 20 at most too. QoS 1 is not held back: nothing is dropped there.
- */
-const MQTT311_MAX_QOS2_IN_FLIGHT = 20;
 
 /**
  * eventemitter3's type for the listener of `E`: the same function as `ClientEvents[E]`, but TypeScript cannot see that
@@ -52,63 +37,28 @@ function reject<T>(error: WebMqttError): Promise<T> {
 export class WebMqttClient {
   private readonly emitter = new EventEmitter<ClientEvents>();
   private readonly opts: NormalizedOptions;
-  private readonly connection: Connection;
-  private readonly publisher: Publisher;
-  private readonly subscriptions: Subscriptions;
+  /** Where the connection lives: in this tab, or (shareAcrossTabs) in the leader tab of a group. */
+  private readonly link: Link;
   /** request()/respond() code, loaded on first use (see {@link loadRequests}); unset until then. */
   private requests: Requests | undefined;
   private requestsLoading: Promise<Requests> | undefined;
-  private readonly packets = new PacketLog((trace) => this.emit('packet', trace));
 
   constructor(options: ClientOptions) {
     this.opts = normalizeOptions(options);
-    const logger = this.opts.logger ?? silentLogger;
-    const clock = this.opts.clock ?? systemClock;
-    this.publisher = new Publisher(this.opts.offlineQueue, (change) => this.emit('queue', change), clock);
-    this.subscriptions = new Subscriptions((error, message) => {
-      this.emit('error', new WebMqttError(ErrorCode.HANDLER_FAILED, `A message handler for "${message.topic}" threw; the client goes on (see cause).`, { cause: error, retryable: false }));
-    });
-    this.connection = new Connection(
-      this.opts,
-      {
-        clock,
-        factory: withOutbox(this.opts, this.publisher, this.opts.mqttFactory ?? defaultMqttFactory, (event, payload) => this.emit(event, payload)),
-        signals: this.opts.browserSignals === undefined ? defaultBrowserSignals() : this.opts.browserSignals,
-        logger,
-      },
-      {
-        state: (change) => this.emit('state', change),
-        created: (mqtt) => this.attach(mqtt),
-        connected: (info) => {
-          const mqtt = this.connection.mqtt as MqttClient;
-          const ids = info.protocolVersion === 5 && info.properties?.['subscriptionIdentifiersAvailable'] !== false;
-          this.subscriptions.onConnected(mqtt, info.sessionPresent, ids);
-          const aliasMax = info.properties?.['topicAliasMaximum'];
-          const qos2Maximum = info.protocolVersion === 5 ? info.receiveMaximum : MQTT311_MAX_QOS2_IN_FLIGHT;
-          this.publisher.resume(mqtt, info.receiveMaximum, typeof aliasMax === 'number' ? aliasMax : 0, qos2Maximum);
-          this.emit('connect', { sessionPresent: info.sessionPresent });
-        },
-        disconnected: () => {
-          this.publisher.pause();
-          this.subscriptions.onDisconnected();
-        },
-        error: (error) => this.emit('error', error),
-        pause: () => this.publisher.pause(),
-        failed: (reason) => {
-          const error = failedError(reason);
-          this.requests?.rejectAll(error);
-          this.publisher.rejectAll(error);
-          this.subscriptions.rejectPending(error);
-        },
-        inFlight: () => this.publisher.inFlightCount,
-        socket: (event) => (event === 'open' ? this.packets.opened() : this.packets.gone()),
-      },
-    );
+    const emit: LinkEmit = (event, payload) => {
+      // A client that gave up: pending requests end with the failure, as publishes and subscribes do.
+      if (event === 'state') {
+        const change = payload as Parameters<ClientEvents['state']>[0];
+        if (change.current === 'failed' && change.reason) this.requests?.rejectAll(failedError(change.reason));
+      }
+      this.emitter.emit(event, payload as never);
+    };
+    this.link = linkFor(this.opts, emit);
   }
 
   /** Where the client is in its life; see the `state` event. */
   get state(): ConnectionState {
-    return this.connection.state;
+    return this.link.state;
   }
 
   /** The MQTT client identifier in use. */
@@ -118,12 +68,12 @@ export class WebMqttClient {
 
   /** The MQTT protocol version spoken (or to be tried next): 5, or 4 for 3.1.1. */
   get protocolVersion(): 4 | 5 {
-    return this.connection.protocolVersion;
+    return this.link.protocolVersion;
   }
 
   /** Whether this client holds its connection (`'solo'`, `'leader'`) or relays through another tab's (`'follower'`). */
   get role(): ClientRole {
-    return 'solo';
+    return this.link.role;
   }
 
   /** Messages accepted but not yet sent (offline queue plus flow control). */
@@ -133,7 +83,7 @@ export class WebMqttClient {
     /** Bytes they hold, counting each one's payload bytes plus its topic's length. */
     bytes: number;
   } {
-    return this.publisher.queued;
+    return this.link.queued;
   }
 
   /**
@@ -146,6 +96,7 @@ export class WebMqttClient {
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
     checkListener(event, listener);
     this.emitter.on(event, listener as EmitterListener<E>);
+    this.listenersChanged(event);
     return () => this.off(event, listener);
   }
 
@@ -153,6 +104,7 @@ export class WebMqttClient {
   once<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
     checkListener(event, listener);
     this.emitter.once(event, listener as EmitterListener<E>);
+    this.listenersChanged(event);
     return () => this.off(event, listener);
   }
 
@@ -160,11 +112,12 @@ export class WebMqttClient {
   off<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): void {
     checkListener(event, listener);
     this.emitter.off(event, listener as EmitterListener<E>);
+    this.listenersChanged(event);
   }
 
   /** Opens the connection. Resolves on the first CONNACK; rejects with a WebMqttError when the client fails or is closed. */
   connect(): Promise<void> {
-    return this.connection.connect();
+    return this.link.connect();
   }
 
   /**
@@ -182,9 +135,7 @@ export class WebMqttClient {
     if (options.retain !== undefined && typeof options.retain !== 'boolean') return reject(optionError('retain', 'true or false', options.retain));
     const closed = this.rejectWhenUnusable();
     if (closed) return reject(closed);
-    return new Promise<void>((resolve, rejectPublish) => {
-      this.publisher.submit({ topic, payload: bytes, qos, retain: options.retain ?? false, properties: options.properties, resolve, reject: rejectPublish });
-    });
+    return this.link.publish({ topic, payload: bytes, qos, retain: options.retain ?? false, properties: options.properties });
   }
 
   /**
@@ -204,7 +155,7 @@ export class WebMqttClient {
     if (options.qos !== undefined && !QOS_VALUES.includes(options.qos)) return reject(optionError('qos', '0, 1 or 2', options.qos));
     const closed = this.rejectWhenUnusable();
     if (closed) return reject(closed);
-    return this.subscriptions.subscribe(filter, handler, options);
+    return this.link.subscribe(filter, handler, options);
   }
 
   /**
@@ -247,17 +198,14 @@ export class WebMqttClient {
 
   /** Sends DISCONNECT (no will), rejects whatever is still queued with CLIENT_CLOSED. Idempotent. */
   async close(): Promise<void> {
-    if (this.connection.state === 'closed') return;
-    const error = new WebMqttError(ErrorCode.CLIENT_CLOSED, 'The client was closed before this completed.');
-    this.requests?.rejectAll(error);
-    this.publisher.rejectAll(error);
-    this.subscriptions.rejectPending(error);
-    await this.connection.close();
+    if (this.link.state === 'closed') return;
+    this.requests?.rejectAll(new WebMqttError(ErrorCode.CLIENT_CLOSED, 'The client was closed before this completed.'));
+    await this.link.close();
   }
 
   /** Breaks the socket as a network failure would; the client then reconnects on its own (demo, tests). */
   simulateConnectionLoss(): void {
-    this.connection.dropSocket();
+    this.link.dropSocket();
   }
 
   /**
@@ -276,30 +224,18 @@ export class WebMqttClient {
   }
 
   private rejectWhenUnusable(): WebMqttError | undefined {
-    const state = this.connection.state;
-    if (state === 'closed') return new WebMqttError(ErrorCode.CLIENT_CLOSED, 'This client was closed; create a new one with createClient().');
-    if (state === 'failed' && this.connection.lastFailure) return failedError(this.connection.lastFailure);
-    return undefined;
+    return refusal(this.link.state, this.link.lastFailure);
   }
 
-  private attach(mqtt: MqttClient): void {
-    mqtt.on('message', (topic, _payload, packet) => {
-      const message = createMessage(packet as never, topic);
-      this.subscriptions.dispatch(message);
-      this.emit('message', message);
-    });
-    const trace = (direction: 'in' | 'out') => (packet: unknown) => {
-      // Tracing costs a copy per packet: only when someone listens.
-      if (this.emitter.listenerCount('packet') === 0) return;
-      this.packets.add({ direction, packet: redactPacket(packet as Record<string, unknown>, this.opts.auth?.placement === 'username') });
-    };
-    mqtt.on('packetsend', trace('out'));
-    mqtt.on('packetreceive', trace('in'));
+  /** Packet tracing costs a copy per packet: the link traces only while someone listens. */
+  private listenersChanged(event: keyof ClientEvents): void {
+    if (event === 'packet') this.link.tracePackets(this.emitter.listenerCount('packet') > 0);
   }
+}
 
-  private emit<E extends keyof ClientEvents>(event: E, payload: Parameters<ClientEvents[E]>[0]): void {
-    this.emitter.emit(event, payload as never);
-  }
+/** The link for these options: a shared one with `shareAcrossTabs` where the browser can share, this tab's otherwise. */
+function linkFor(opts: NormalizedOptions, emit: LinkEmit): Link {
+  return new LocalLink(opts, emit);
 }
 
 /** The client's events; anything else passed to on/once/off is a mistake worth naming (MQTT.js's names above all). */
@@ -311,15 +247,6 @@ function checkListener(event: unknown, listener: unknown): void {
     throw optionError('event', `one of ${EVENTS.join(', ')} (MQTT.js's reconnect, close and offline are 'state'; packetsend and packetreceive are 'packet')`, event);
   }
   if (typeof listener !== 'function') throw optionError('listener', 'a function', listener);
-}
-
-/** What a publish or subscribe gets while the client is `failed`: the failure's code, and what to do. */
-function failedError(reason: WebMqttError): WebMqttError {
-  return new WebMqttError(reason.code, `The client gave up connecting (${reason.message}); call connect() to start again.`, {
-    cause: reason,
-    retryable: false,
-    reasonCode: reason.reasonCode,
-  });
 }
 
 /**

@@ -3,9 +3,19 @@
 import { ErrorCode, WebMqttError } from '../core/errors';
 import type { Message } from './message';
 import type { QoS } from '../core/options';
-import type { SubscribeOptions, Subscription } from './subscriptions';
-import type { WebMqttClient } from '../client';
+import type { MessageHandler, SubscribeOptions, Subscription } from './subscriptions';
 import type { Clock } from '../core/clock';
+import type { ConnectionState } from '../core/state-machine';
+import type { PublishOptions } from './publisher';
+
+/** What request/response needs of the client: its public publish and subscribe (so it works wherever they do). */
+export interface RequestClient {
+  readonly clientId: string;
+  readonly state: ConnectionState;
+  readonly protocolVersion: 4 | 5;
+  publish(topic: string, payload: string | Uint8Array, options?: PublishOptions): Promise<void>;
+  subscribe(filter: string, handler: MessageHandler, options?: SubscribeOptions): Promise<Subscription>;
+}
 
 /** Options of `client.request()`. */
 export interface RequestOptions {
@@ -54,7 +64,7 @@ export class Requests {
   private readonly replyTopic: string;
 
   constructor(
-    private readonly client: WebMqttClient,
+    private readonly client: RequestClient,
     private readonly clock: Clock,
   ) {
     this.replyTopic = `webmqtt/replies/${client.clientId}`;
