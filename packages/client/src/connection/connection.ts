@@ -25,8 +25,9 @@ import { hideOption, hideSecretOptions, setCredentials } from './mqtt-secrets';
 /** What the connection tells the client that owns it. */
 export interface ConnectionHooks {
   state(change: StateChange): void;
+  /** A CONNACK: the state is one where publishes go straight out (STATE_TABLE's `sendsDirectly`). */
   connected(info: ConnectedInfo): void;
-  /** The socket that was `connected` is gone (planned or not). */
+  /** The state left one where publishes go straight out: the socket that was `connected` is gone (planned or not), or closing. */
   disconnected(): void;
   /** MQTT.js was created: the client attaches its message / packet listeners once. */
   created(mqtt: MqttClient): void;
@@ -199,7 +200,6 @@ export class Connection {
     const ended = mqtt ? this.endMqtt(mqtt, wasConnected) : Promise.resolve();
     this.setState('closed');
     this.settleWaiters(new WebMqttError(ErrorCode.CLIENT_CLOSED, 'The client was closed before it connected.'));
-    if (wasConnected) this.hooks.disconnected();
     if (!mqtt) return;
     mqtt.removeAllListeners();
     // MQTT.js reports stream errors through 'error'; keep one listener so none is unhandled during teardown.
@@ -520,7 +520,6 @@ export class Connection {
     if (server?.serverReference) this.followServerReference(server.serverReference);
     if (this.state === 'connected') {
       const planned = this.refresh.socketClosed();
-      this.hooks.disconnected();
       this.retries.disconnected(this.clock.now(), this.reconnectPolicyOrDefault());
       if (planned) {
         this.nextReason = 'expiring';
@@ -633,6 +632,9 @@ export class Connection {
     const previous = this.state;
     if (previous === next) return;
     this.state = transition(previous, next);
+    // Publishes and subscriptions go straight to the socket exactly while the table says so: they stop before anyone
+    // hears of the new state (the CONNACK that enters such a state starts them again: onConnack).
+    if (STATE_TABLE[previous].sendsDirectly && !STATE_TABLE[next].sendsDirectly) this.hooks.disconnected();
     this.log.debug('state', { previous, current: next, attempt: extra.attempt, retryInMs: extra.retryInMs, code: extra.reason?.code });
     this.hooks.state({ previous, current: next, ...extra });
     if (STATE_TABLE[next].terminal) this.stopTimersForTerminal();

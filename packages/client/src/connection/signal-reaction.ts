@@ -1,5 +1,5 @@
 import type { BrowserSignal } from '../platform/browser-signals';
-import type { ConnectionState } from '../core/state-machine';
+import { STATE_TABLE, type ConnectionState } from '../core/state-machine';
 
 /**
  * What the connection does about a browser signal:
@@ -19,7 +19,8 @@ export function signalReaction(signal: BrowserSignal, state: ConnectionState): S
     case 'offline':
       // Do not wait for the keepalive to notice: the socket is dead or about to be.
       if (state === 'connected') return 'drop-socket';
-      return state === 'reconnecting' || state === 'connecting' ? 'go-offline' : 'none';
+      // An attempt under way or scheduled is bound to fail: abandon it (the table's `attempts`).
+      return STATE_TABLE[state].attempts ? 'go-offline' : 'none';
     case 'hidden':
       return 'none';
     case 'pageshow':

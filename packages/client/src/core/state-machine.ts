@@ -5,15 +5,21 @@
  */
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'closed' | 'failed';
 
-/** What a state means for the rest of the client. */
+/**
+ * What a state means for the rest of the client. Each flag has its readers: this table is the one place the rule is
+ * written, the code asks it.
+ */
 export interface StateInfo {
-  /** No further attempts happen on their own: only `connect()` (from `failed`) leaves it. */
+  /** No further attempts happen on their own: only `connect()` (from `failed`) leaves it. Entering one stops every timer. */
   terminal: boolean;
-  /** `publish()` goes into the offline queue instead of being rejected. */
+  /** `publish()` goes into the offline queue instead of being rejected (the link's refusal asks). */
   queuesPublishes: boolean;
-  /** `publish()` goes straight to the socket. */
+  /**
+   * `publish()` goes straight to the socket. Leaving such a state pauses the publisher and the subscriptions (the
+   * connection's setState); the CONNACK that enters one resumes them.
+   */
   sendsDirectly: boolean;
-  /** A connection attempt is under way or scheduled (the backoff counter is live). */
+  /** A connection attempt is under way or scheduled (the backoff counter is live): going offline abandons it. */
   attempts: boolean;
 }
 

@@ -62,7 +62,13 @@ export class Publisher {
   /** The broker's Topic Alias Maximum from the last CONNACK (0: aliases not allowed). */
   private topicAliasMaximum = 0;
   private mqtt: MqttClient | undefined;
-  private open = false;
+  /**
+   * Publishes go straight to MQTT.js. Not a rule of its own but what the connection said last: resume() when its state
+   * became one where STATE_TABLE says publishes go straight out (the CONNACK), pause() when it left it or while a
+   * token refresh drains (the one condition the table cannot know). A send that finds the socket gone clears it too,
+   * until the next resume(): the connection hears of the loss a moment later.
+   */
+  private sending = false;
   private pumping = false;
   /** A pump is due at the end of this task: every publish() of one synchronous loop goes out together. */
   private pumpDue = false;
@@ -98,7 +104,7 @@ export class Publisher {
 
   submit(item: PendingPublish): void {
     this.track?.(item);
-    if (this.open) {
+    if (this.sending) {
       this.pushWaiting(item);
       // Not at once: a loop of publish() calls would hand MQTT.js one run per message, each with its
       // own callback, and MQTT.js adds a `drain` listener per callback (removal is quadratic).
@@ -141,7 +147,7 @@ export class Publisher {
     this.topicAliasMaximum = topicAliasMaximum;
     this.window = Math.max(1, receiveMaximum);
     this.qos2Window = Math.max(1, Math.min(this.window, qos2Maximum));
-    this.open = true;
+    this.sending = true;
     if (this.offline && this.offline.size > 0) {
       for (const item of this.offline.drain()) this.pushWaiting(item);
       this.emitQueue();
@@ -155,7 +161,7 @@ export class Publisher {
    * write stuck behind a dead socket); QoS 1/2 in flight stay with MQTT.js, which resends them.
    */
   pause(): void {
-    this.open = false;
+    this.sending = false;
     this.stopTurn();
     if (this.writing.size > 0) {
       const unconfirmed = [...this.writing].flat();
@@ -166,7 +172,7 @@ export class Publisher {
 
   /** Rejects every message not yet acknowledged: waiting, queued and in flight. */
   rejectAll(error: WebMqttError): void {
-    this.open = false;
+    this.sending = false;
     this.stopTurn();
     const all = [...[...this.writing].flat(), ...this.inFlight, ...this.waiting.slice(this.waitingHead), ...(this.offline?.drain() ?? [])];
     this.writing.clear();
@@ -202,7 +208,7 @@ export class Publisher {
     const batch: PendingPublish[] = [];
     let handed = 0;
     try {
-      while (this.open && this.waitingHead < this.waiting.length) {
+      while (this.sending && this.waitingHead < this.waiting.length) {
         if (handed >= BURST) {
           // Yield to the event loop (incoming messages, the page) and go on in the next turn.
           this.cancelTurn = this.turn(() => {
@@ -264,7 +270,7 @@ export class Publisher {
 
   /** A send failed because the socket went away: back to the head of the line until the next CONNACK. */
   private socketFailed(items: PendingPublish[]): void {
-    this.open = false;
+    this.sending = false;
     this.requeue(items);
   }
 
