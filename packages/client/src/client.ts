@@ -13,6 +13,9 @@ import type { MessageHandler, SubscribeOptions, Subscription } from './messaging
 import { validateTopicFilter, validateTopicName } from './messaging/topic';
 import { failedError, refusal, type Link, type LinkEmit } from './link/link';
 import { LocalLink } from './link/local-link';
+import { DeferredLink } from './link/deferred-link';
+import { browserCanShare } from './platform/tab-support';
+import { createMessage } from './messaging/message';
 
 const QOS_VALUES: readonly unknown[] = [0, 1, 2];
 
@@ -235,7 +238,15 @@ export class WebMqttClient {
 
 /** The link for these options: a shared one with `shareAcrossTabs` where the browser can share, this tab's otherwise. */
 function linkFor(opts: NormalizedOptions, emit: LinkEmit): Link {
-  return new LocalLink(opts, emit);
+  const share = opts.shareAcrossTabs && opts.tabPlatform !== null && (opts.tabPlatform !== undefined || browserCanShare());
+  if (!share) return new LocalLink(opts, emit);
+  // The relay is a chunk of its own; should it fail to load (a redeploy removed it), the tab connects alone.
+  return new DeferredLink(
+    import('./tabs/shared-link').then(
+      (m) => new m.SharedLink(opts, emit, { connection: (o, e) => new LocalLink(o, e, 'leader'), message: (wire) => createMessage(wire) }),
+      () => new LocalLink(opts, emit),
+    ),
+  );
 }
 
 /** The client's events; anything else passed to on/once/off is a mistake worth naming (MQTT.js's names above all). */

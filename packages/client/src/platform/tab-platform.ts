@@ -25,6 +25,11 @@ export interface TabLocks {
 export interface TabPlatform {
   locks(): TabLocks;
   channel(name: string): TabChannel;
+  /**
+   * The page is hidden for good or into the back-forward cache (`'hide'`), or back from that cache (`'show'`);
+   * returns a function that stops listening. Optional: without it a tab leaves its group only when it closes.
+   */
+  pageLifecycle?(listener: (event: 'hide' | 'show') => void): () => void;
 }
 
 interface LockManagerLike {
@@ -63,14 +68,27 @@ function webLocks(manager: LockManagerLike): TabLocks {
   };
 }
 
-/** The browser's Web Locks and BroadcastChannel, or null where either is missing (Node, old browsers). */
-export function defaultTabPlatform(): TabPlatform | null {
-  const scope = globalThis as { navigator?: { locks?: LockManagerLike }; BroadcastChannel?: new (name: string) => TabChannel };
-  const manager = scope.navigator?.locks;
+/** The browser's Web Locks and BroadcastChannel (where platform/tab-support.ts found both). */
+export function browserTabPlatform(): TabPlatform {
+  const scope = globalThis as unknown as { navigator: { locks: LockManagerLike }; BroadcastChannel: new (name: string) => TabChannel };
+  const manager = scope.navigator.locks;
   const Channel = scope.BroadcastChannel;
-  if (!manager || typeof manager.request !== 'function' || typeof Channel !== 'function') return null;
+  const win = (globalThis as { addEventListener?: unknown }).addEventListener ? (globalThis as unknown as Window) : undefined;
   return {
     locks: () => webLocks(manager),
     channel: (name) => new Channel(name),
+    pageLifecycle(listener) {
+      if (!win) return () => {};
+      const onHide = (): void => listener('hide');
+      const onShow = (event: PageTransitionEvent): void => {
+        if (event.persisted) listener('show');
+      };
+      win.addEventListener('pagehide', onHide);
+      win.addEventListener('pageshow', onShow);
+      return () => {
+        win.removeEventListener('pagehide', onHide);
+        win.removeEventListener('pageshow', onShow);
+      };
+    },
   };
 }
