@@ -1,30 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_BACKOFF,
-  MAX_TIMER_DELAY_MS,
   backoffCeiling,
   backoffDelay,
   shouldResetAttempts,
   type BackoffPolicy,
   type JitterMode,
 } from '../src/connection/backoff';
+import { MAX_TIMER_DELAY_MS } from '../src/core/clock';
+import { DEFAULT_RECONNECT } from '../src/core/defaults';
 import { seededRandom as mulberry32 } from './support/random';
 
 
-const policy = (overrides: Partial<BackoffPolicy> = {}): BackoffPolicy => ({ ...DEFAULT_BACKOFF, ...overrides });
-
-describe('DEFAULT_BACKOFF', () => {
-  it('matches the documented defaults', () => {
-    expect(DEFAULT_BACKOFF).toEqual({
-      initialDelayMs: 1000,
-      maxDelayMs: 30000,
-      factor: 2,
-      jitter: 'full',
-      maxAttempts: Infinity,
-      resetAfterMs: 10000,
-    });
-  });
-});
+const policy = (overrides: Partial<BackoffPolicy> = {}): BackoffPolicy => ({ ...DEFAULT_RECONNECT, ...overrides });
 
 describe('backoffCeiling', () => {
   it('grows exponentially from initialDelayMs and saturates at maxDelayMs', () => {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BACKOFF, type BackoffPolicy } from '../src/connection/backoff';
+import type { BackoffPolicy } from '../src/connection/backoff';
+import { DEFAULT_RECONNECT } from '../src/core/defaults';
 import { RetryCounter } from '../src/connection/retry-counter';
 
-const policy: BackoffPolicy = { ...DEFAULT_BACKOFF, initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 'none', maxAttempts: 3, resetAfterMs: 5_000 };
+const policy: BackoffPolicy = { ...DEFAULT_RECONNECT, initialDelayMs: 100, maxDelayMs: 1_000, factor: 2, jitter: 'none', maxAttempts: 3, resetAfterMs: 5_000 };
 
 describe('RetryCounter', () => {
   it('grows the delay per failure and numbers the next attempt', () => {

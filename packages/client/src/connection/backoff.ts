@@ -8,6 +8,8 @@
  */
 export type JitterMode = 'full' | 'equal' | 'decorrelated' | 'none';
 
+import { MAX_TIMER_DELAY_MS } from '../core/clock';
+
 /** Exponential backoff settings, in their normalised (all fields present) shape. */
 export interface BackoffPolicy {
   /** Ceiling of the first delay. */
@@ -24,24 +26,7 @@ export interface BackoffPolicy {
   resetAfterMs: number;
 }
 
-/** The policy used when `reconnect` is `true` or leaves fields out. Treat as read-only. */
-// A plain literal rather than Object.freeze(): no call at module scope, so bundlers can drop it.
-export const DEFAULT_BACKOFF: Readonly<BackoffPolicy> = {
-  initialDelayMs: 1_000,
-  maxDelayMs: 30_000,
-  factor: 2,
-  jitter: 'full',
-  maxAttempts: Infinity,
-  resetAfterMs: 10_000,
-};
-
-/**
- * Longest delay a browser timer honours: `setTimeout` treats anything above
- * 2^31 - 1 ms as 0 and would fire at once, turning a backoff into a busy loop.
- */
-export const MAX_TIMER_DELAY_MS = 2_147_483_647;
-
-/** The effective upper bound: `maxDelayMs`, but never beyond what a timer can wait. */
+/** The effective upper bound: `maxDelayMs`, but never beyond what a timer can wait (a longer one would fire at once: a busy loop). */
 function cap(policy: BackoffPolicy): number {
   const max = policy.maxDelayMs;
   if (Number.isNaN(max) || max <= 0) return 0;
@@ -64,7 +49,7 @@ function unit(random: () => number): number {
  *
  * @example
  * ```ts
- * backoffCeiling(3, DEFAULT_BACKOFF); // 4000
+ * backoffCeiling(3, DEFAULT_RECONNECT); // 4000 (core/defaults.ts)
  * ```
  */
 export function backoffCeiling(attempt: number, policy: BackoffPolicy): number {

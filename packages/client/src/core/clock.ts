@@ -1,5 +1,11 @@
 import { systemNextTurn } from '../platform/system-next-turn';
 
+/**
+ * Longest delay a timer honours: `setTimeout` treats anything above 2^31 - 1 ms as 0 and fires at once. The upper
+ * bound of every `…Ms` option and of every backoff delay.
+ */
+export const MAX_TIMER_DELAY_MS = 2_147_483_647;
+
 /** Opaque handle returned by {@link Clock.setTimeout}. */
 export type TimerHandle = unknown;
 

@@ -1,5 +1,6 @@
 import type { BackoffPolicy, JitterMode } from '../connection/backoff';
-import type { Clock } from './clock';
+import { MAX_TIMER_DELAY_MS, type Clock } from './clock';
+import { DEFAULT_OFFLINE_QUEUE, DEFAULT_RECONNECT } from './defaults';
 import type { QueueLimits, OverflowPolicy } from '../messaging/offline-queue';
 import type { MqttFactory } from '../connection/mqtt-factory';
 import type { BrowserSignals } from '../platform/browser-signals';
@@ -267,8 +268,8 @@ export function randomClientId(random: () => number): string {
   return id;
 }
 
-/** Longest delay a timer honours (2^31 - 1 ms); the upper bound of every `…Ms` option. */
-const MAX_MS = 2 ** 31 - 1;
+/** The upper bound of every `…Ms` option: the longest delay a timer honours. */
+const MAX_MS = MAX_TIMER_DELAY_MS;
 
 /** Options whose values may be secrets (the token, TLS keys, enhanced-auth data, a password): errors say only the type. */
 const SECRET_FIELD = /(?:^|\.)(?:auth|tls|properties|password)(?:[.[]|$)/;
@@ -432,25 +433,28 @@ function tables(): Record<string, Check> {
     providerTimeoutMs: num(1, MAX_MS, 0),
   };
 
+  // The defaults of both come from core/defaults.ts, their one copy.
+  const reconnect = DEFAULT_RECONNECT;
   const RECONNECT: Record<string, Check> = {
-    initialDelayMs: num(0, MAX_MS, 1_000),
+    initialDelayMs: num(0, MAX_MS, reconnect.initialDelayMs),
     maxDelayMs: (value, field, done) => {
       const initial = done!['initialDelayMs'] as number;
-      const max = num(0, MAX_MS, Math.max(30_000, initial))(value, field);
+      const max = num(0, MAX_MS, Math.max(reconnect.maxDelayMs, initial))(value, field);
       if (max < initial) fail(field, `at least reconnect.initialDelayMs (${initial})`, max);
       return max;
     },
-    factor: num(1, 100, 2, false),
-    jitter: oneOf(['full', 'equal', 'decorrelated', 'none'], 'full'),
-    maxAttempts: num(1, Infinity, Infinity),
-    resetAfterMs: num(0, MAX_MS, 10_000),
+    factor: num(1, 100, reconnect.factor, false),
+    jitter: oneOf(['full', 'equal', 'decorrelated', 'none'], reconnect.jitter),
+    maxAttempts: num(1, Infinity, reconnect.maxAttempts),
+    resetAfterMs: num(0, MAX_MS, reconnect.resetAfterMs),
   };
 
+  const queue = DEFAULT_OFFLINE_QUEUE;
   const QUEUE: Record<string, Check> = {
-    maxMessages: num(1, 10_000_000, 1_000),
-    maxBytes: num(1, MAX_MS, 1_048_576),
-    overflow: oneOf(['drop-oldest', 'drop-newest', 'reject'], 'drop-oldest'),
-    persist: bool(false),
+    maxMessages: num(1, 10_000_000, queue.maxMessages),
+    maxBytes: num(1, MAX_MS, queue.maxBytes),
+    overflow: oneOf(['drop-oldest', 'drop-newest', 'reject'], queue.overflow),
+    persist: bool(queue.persist),
   };
 
   // The Node.js TLS options (tls.connect) that only secure the socket. Nothing MQTT.js would read as a transport
