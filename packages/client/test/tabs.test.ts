@@ -1,0 +1,250 @@
+import { describe, expect, it } from 'vitest';
+import { createClient, type WebMqttClient } from '../src/client';
+import { ErrorCode } from '../src/core/errors';
+import type { ClientOptions } from '../src/core/options';
+import { ManualClock, fakeFactory, flush, seededRandom } from './support/fake-mqtt';
+import { FakeTabs } from './support/fake-tabs';
+import { track } from './support/harness';
+// The relay is a lazy chunk: loaded here first so its import resolves within a flush().
+import '../src/tabs/shared-link';
+
+/** Tabs of one origin, each with a client of the same group, on one fake broker side. */
+function world() {
+  const tabs = new FakeTabs();
+  const mqtt = fakeFactory();
+  const clock = new ManualClock();
+  let n = 0;
+  const open = (overrides: Partial<ClientOptions> = {}, tab = `tab${++n}`): { client: WebMqttClient; tab: string; roles: string[]; states: string[] } => {
+    const client = createClient({
+      url: 'wss://broker.example.com:8085/mqtt',
+      clientId: 'dashboard',
+      protocolVersion: 4,
+      clock,
+      random: seededRandom(n),
+      mqttFactory: mqtt.factory,
+      browserSignals: null,
+      reconnect: { jitter: 'none', initialDelayMs: 100 },
+      shareAcrossTabs: true,
+      tabPlatform: tabs.platform(tab),
+      ...overrides,
+    });
+    const roles: string[] = [];
+    const states: string[] = [];
+    client.on('role', (r) => roles.push(r.role));
+    client.on('state', (s) => states.push(s.current));
+    return { client, tab, roles, states };
+  };
+  /** Opens a tab and connects it; the first one's CONNACK is accepted. */
+  const connected = async (overrides: Partial<ClientOptions> = {}) => {
+    const t = open(overrides);
+    const done = t.client.connect();
+    await flush();
+    const fake = mqtt.created[mqtt.created.length - 1];
+    if (fake?.awaitingConnack) fake.acceptConnack();
+    await done;
+    await flush();
+    return t;
+  };
+  return { tabs, mqtt, clock, open, connected };
+}
+
+const text = (p: Uint8Array | string) => (typeof p === 'string' ? p : new TextDecoder().decode(p));
+
+describe('shareAcrossTabs', () => {
+  it('one tab leads and holds the only connection; the others follow, connected through it', async () => {
+    const w = world();
+    const a = await w.connected();
+    const b = await w.connected();
+    const c = await w.connected();
+    expect(w.mqtt.created).toHaveLength(1);
+    expect([a.client.role, b.client.role, c.client.role]).toEqual(['leader', 'follower', 'follower']);
+    expect(b.roles).toEqual(['follower']);
+    expect([a.client.state, b.client.state, c.client.state]).toEqual(['connected', 'connected', 'connected']);
+    expect(b.states).toEqual(['connecting', 'connected']);
+  });
+
+  it('a subscription is made once on the wire for every tab, and UNSUBSCRIBE goes only after the last tab drops it', async () => {
+    const w = world();
+    const a = await w.connected();
+    const b = await w.connected();
+    const got: string[] = [];
+    const subA = await a.client.subscribe('sensors/+', (m) => got.push(`a:${m.text()}`), { qos: 1 });
+    const subB = await b.client.subscribe('sensors/+', (m) => got.push(`b:${m.text()}`), { qos: 1 });
+    expect(w.mqtt.fake.subscribedFilters).toEqual([['sensors/+']]);
+    w.mqtt.fake.deliver('sensors/t', 'one', { qos: 1 });
+    await flush();
+    expect(got.sort()).toEqual(['a:one', 'b:one']);
+    await subA.unsubscribe();
+    await flush();
+    expect(w.mqtt.fake.unsubscribedFilters).toEqual([]);
+    const last = track(subB.unsubscribe());
+    await flush();
+    expect(w.mqtt.fake.unsubscribedFilters).toEqual(['sensors/+']);
+    expect(last.state).toBe('resolved');
+  });
+
+  it("a tab's handlers get only their own filter's messages, in one post per tab however many of its handlers match", async () => {
+    const w = world();
+    await w.connected();
+    const b = await w.connected();
+    const got: string[] = [];
+    await b.client.subscribe('s/#', (m) => got.push(`all:${m.topic}`));
+    await b.client.subscribe('s/+/t', (m) => got.push(`t:${m.topic}`));
+    await b.client.subscribe('other', (m) => got.push(`other:${m.topic}`));
+    const events: string[] = [];
+    b.client.on('message', (m) => events.push(m.topic));
+    const before = w.tabs.posts.length;
+    w.mqtt.fake.deliver('s/x/t', 'p');
+    await flush();
+    expect(got).toEqual(['all:s/x/t', 't:s/x/t']);
+    expect(events).toEqual(['s/x/t']);
+    const msgs = w.tabs.posts.slice(before).filter((p) => (p.data as { t: string }).t === 'msgs');
+    expect(msgs).toHaveLength(1);
+    // One message in it, naming both of the tab's subscriptions it matched.
+    expect((msgs[0]!.data as { list: Array<{ subs: number[] }> }).list.map((f) => f.subs.length)).toEqual([2]);
+  });
+
+  it("a follower's publish settles when the leader's QoS 1 flow completes", async () => {
+    const w = world();
+    await w.connected();
+    const b = await w.connected();
+    const sent = track(b.client.publish('cmd/x', 'go', { qos: 1 }));
+    await flush();
+    expect(w.mqtt.fake.publishes.map((p) => [p.topic, text(p.payload), p.opts.qos])).toEqual([['cmd/x', 'go', 1]]);
+    expect(sent.state).toBe('pending');
+    w.mqtt.fake.ack();
+    await flush();
+    expect(sent.state).toBe('resolved');
+  });
+
+  it('the leader crashes: a follower leads, connects with the same clientId, resubscribes the union and re-sends what was not acknowledged', async () => {
+    const w = world();
+    const a = await w.connected();
+    const b = await w.connected();
+    const c = await w.connected();
+    await b.client.subscribe('b/topic', () => {}, { qos: 1 });
+    await c.client.subscribe('c/topic', () => {}, { qos: 1 });
+    await a.client.subscribe('a/topic', () => {}, { qos: 1 });
+    const pending = track(c.client.publish('c/out', 'unacked', { qos: 1 }));
+    await flush();
+    expect(w.mqtt.fake.publishes).toHaveLength(1);
+    w.tabs.crash(a.tab);
+    await flush();
+    expect(b.client.role).toBe('leader');
+    expect(c.client.role).toBe('follower');
+    expect(w.mqtt.created).toHaveLength(2);
+    const next = w.mqtt.fake;
+    expect(next.options['clientId']).toBe('dashboard');
+    next.acceptConnack();
+    await flush();
+    expect(next.subscribedFilters.flat().sort()).toEqual(['b/topic', 'c/topic']);
+    expect(next.publishes.map((p) => text(p.payload))).toEqual(['unacked']);
+    next.ack();
+    await flush();
+    expect(pending.state).toBe('resolved');
+    expect(c.states).toEqual(['connecting', 'connected', 'connecting', 'connected']);
+  });
+
+  it("a follower's close() leaves the others connected and releases its subscriptions", async () => {
+    const w = world();
+    const a = await w.connected();
+    const b = await w.connected();
+    await b.client.subscribe('only/b', () => {});
+    await b.client.close();
+    await flush();
+    expect(b.client.state).toBe('closed');
+    expect(a.client.state).toBe('connected');
+    expect(w.mqtt.fake.unsubscribedFilters).toEqual(['only/b']);
+    expect(w.mqtt.fake.ends).toHaveLength(0);
+  });
+
+  it('a follower tab that crashes releases its subscriptions (the leader sees its tab lock come free)', async () => {
+    const w = world();
+    await w.connected();
+    const b = await w.connected();
+    await b.client.subscribe('only/b', () => {});
+    w.tabs.crash(b.tab);
+    await flush();
+    expect(w.mqtt.fake.unsubscribedFilters).toEqual(['only/b']);
+  });
+
+  it("the leader's close() hands over: DISCONNECT first, then the next tab leads and re-sends the followers' open publishes", async () => {
+    const w = world();
+    const a = await w.connected();
+    const b = await w.connected();
+    const open = track(b.client.publish('x', 'keep', { qos: 1 }));
+    await flush();
+    await a.client.close();
+    await flush();
+    expect(w.mqtt.created[0]!.ends).toHaveLength(1);
+    expect(b.client.role).toBe('leader');
+    w.mqtt.fake.acceptConnack();
+    await flush();
+    expect(w.mqtt.fake.publishes.map((p) => text(p.payload))).toEqual(['keep']);
+    w.mqtt.fake.ack();
+    await flush();
+    expect(open.state).toBe('resolved');
+  });
+
+  it('back-forward cache: the leader page hides, another tab leads at once; back, it rejoins as a follower with its subscriptions', async () => {
+    const w = world();
+    const a = await w.connected();
+    const b = await w.connected();
+    const got: string[] = [];
+    await a.client.subscribe('a/t', (m) => got.push(m.text()));
+    w.tabs.page(a.tab, 'hide');
+    await flush();
+    expect(b.client.role).toBe('leader');
+    w.mqtt.fake.acceptConnack();
+    await flush();
+    w.tabs.page(a.tab, 'show');
+    await flush();
+    expect(a.client.role).toBe('follower');
+    expect(w.mqtt.fake.subscribedFilters.flat()).toContain('a/t');
+    w.mqtt.fake.deliver('a/t', 'back');
+    await flush();
+    expect(got).toEqual(['back']);
+  });
+
+  it('mirrors the leader\'s reconnect waits (retryInMs) and reasons in every tab', async () => {
+    const w = world();
+    await w.connected();
+    const b = await w.connected();
+    const seen: Array<{ current: string; retryInMs?: number; code?: string }> = [];
+    b.client.on('state', (s) => seen.push({ current: s.current, retryInMs: s.retryInMs, code: s.reason?.code }));
+    b.client.simulateConnectionLoss();
+    await flush();
+    expect(seen[0]).toEqual({ current: 'reconnecting', retryInMs: 100, code: ErrorCode.CONNECTION_LOST });
+  });
+
+  it('two names never mix: two groups, two connections', async () => {
+    const w = world();
+    const a = await w.connected({ shareAcrossTabs: { name: 'one' } });
+    const b = await w.connected({ shareAcrossTabs: { name: 'two' } });
+    expect(w.mqtt.created).toHaveLength(2);
+    expect([a.client.role, b.client.role]).toEqual(['leader', 'leader']);
+  });
+
+  it("runs alone ('solo') where tabs cannot share, with no error", async () => {
+    const w = world();
+    const a = await w.connected({ tabPlatform: null });
+    expect(a.client.role).toBe('solo');
+    expect(a.roles).toEqual([]);
+    expect(a.client.state).toBe('connected');
+  });
+
+  it('a publish whose properties cannot be cloned to the leader tab rejects with INVALID_OPTIONS', async () => {
+    const w = world();
+    await w.connected();
+    const b = await w.connected();
+    const sent = b.client.publish('x', 'y', { qos: 1, properties: { userProperties: { f: (() => 1) as never } } });
+    await expect(sent).rejects.toMatchObject({ code: ErrorCode.INVALID_OPTIONS, field: 'properties' });
+  });
+
+  it('validates the option', () => {
+    expect(() => createClient({ url: 'wss://b.example.com/mqtt', shareAcrossTabs: 'yes' as never })).toThrowError(expect.objectContaining({ code: ErrorCode.INVALID_OPTIONS, field: 'shareAcrossTabs' }));
+    expect(() => createClient({ url: 'wss://b.example.com/mqtt', shareAcrossTabs: { name: '' } })).toThrowError(expect.objectContaining({ field: 'shareAcrossTabs.name' }));
+    expect(() => createClient({ url: () => 'wss://b.example.com/mqtt', shareAcrossTabs: true })).toThrowError(expect.objectContaining({ field: 'shareAcrossTabs' }));
+    expect(() => createClient({ url: () => 'wss://b.example.com/mqtt', shareAcrossTabs: { name: 'app' } })).not.toThrow();
+  });
+});
