@@ -22,28 +22,17 @@ describe('OfflineQueue order and accounting', () => {
     ]);
   });
 
-  it('tracks size and bytes through push, shift, unshift and drain', () => {
+  it('tracks size and bytes through push, shift and drain', () => {
     const queue = new OfflineQueue<string>(limits({ maxMessages: 10 }));
     queue.push('a', 10);
     queue.push('b', 20);
     expect([queue.size, queue.bytes]).toEqual([2, 30]);
     queue.shift();
     expect([queue.size, queue.bytes]).toEqual([1, 20]);
-    queue.unshift('a', 10);
+    queue.push('c', 10);
     expect([queue.size, queue.bytes]).toEqual([2, 30]);
     queue.drain();
     expect([queue.size, queue.bytes]).toEqual([0, 0]);
-  });
-
-  it('peek() shows the oldest item without removing it', () => {
-    const queue = new OfflineQueue<string>(limits());
-    expect(queue.peek()).toBeUndefined();
-    queue.push('a', 1);
-    queue.push('b', 1);
-    expect(queue.peek()).toBe('a');
-    expect(queue.size).toBe(2);
-    queue.shift();
-    expect(queue.peek()).toBe('b');
   });
 
   it('drain() returns everything in order and empties the queue', () => {
@@ -53,25 +42,6 @@ describe('OfflineQueue order and accounting', () => {
     expect(queue.drain()).toEqual([1, 2, 3, 4]);
     expect(queue.drain()).toEqual([]);
     expect(queue.shift()).toBeUndefined();
-  });
-
-  it('unshift() puts an item back at the head, before everything else', () => {
-    const queue = new OfflineQueue<string>(limits({ maxMessages: 10 }));
-    queue.push('a', 1);
-    queue.push('b', 1);
-    const first = queue.shift()!;
-    queue.unshift(first, 1);
-    queue.unshift('z', 1); // head index is 0 here: takes the slow path
-    expect(queue.drain()).toEqual(['z', 'a', 'b']);
-  });
-
-  it('unshift() ignores the limits, so an interrupted flush never loses data', () => {
-    const queue = new OfflineQueue<string>(limits({ maxMessages: 1, maxBytes: 10 }));
-    queue.push('a', 10);
-    queue.unshift('in-flight', 50);
-    expect(queue.size).toBe(2);
-    expect(queue.bytes).toBe(60);
-    expect(queue.drain()).toEqual(['in-flight', 'a']);
   });
 
   it('remove() takes out one queued item and its bytes', () => {
@@ -98,7 +68,6 @@ describe('OfflineQueue order and accounting', () => {
     const queue = new OfflineQueue<string>(limits());
     for (const bytes of [-1, Number.NaN, Infinity]) {
       expect(() => queue.push('a', bytes)).toThrow(RangeError);
-      expect(() => queue.unshift('a', bytes)).toThrow(RangeError);
     }
     expect(queue.size).toBe(0);
   });
@@ -110,7 +79,7 @@ describe('OfflineQueue order and accounting', () => {
     queue.push('a', 1);
     expect(queue.push('b', 1).accepted).toBe(true); // drop-oldest with maxMessages 1
     expect(queue.size).toBe(1);
-    expect(queue.limits.maxMessages).toBe(1);
+    expect(queue.drain()).toEqual(['b']);
   });
 });
 
@@ -304,7 +273,6 @@ describe('OfflineQueue overflow under generated push / shift / drain sequences',
           expect([queue.size, queue.bytes]).toEqual([model.length, weight(model)]);
           expect(queue.size).toBeLessThanOrEqual(maxMessages);
           expect(queue.bytes).toBeLessThanOrEqual(maxBytes);
-          expect(queue.peek()).toBe(model[0]?.id);
         });
         // Every push is accounted for exactly once: out of the queue one way or another, or still in it.
         const pushes = ops.flatMap((op, id) => (op.kind === 'push' ? [id] : []));

@@ -96,17 +96,6 @@ export const STATE_TABLE: {
   },
 };
 
-/** Every state, in lifecycle order. */
-export const CONNECTION_STATES: readonly ConnectionState[] = [
-  'idle',
-  'connecting',
-  'connected',
-  'reconnecting',
-  'offline',
-  'failed',
-  'closed',
-];
-
 /** Whether the lifecycle allows going from `from` to `to`. Never true for `from === to`. */
 export function canTransition(from: ConnectionState, to: ConnectionState): boolean {
   // hasOwn so a stray value like 'constructor' cannot reach Object.prototype.

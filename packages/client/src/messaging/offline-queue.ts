@@ -86,11 +86,6 @@ export class OfflineQueue<T> {
     return this.#bytes;
   }
 
-  /** The limits this queue enforces (a copy). */
-  get limits(): QueueLimits {
-    return { ...this.#limits };
-  }
-
   /**
    * Appends `item`, which weighs `bytes`, applying the overflow policy when it
    * does not fit (see {@link OverflowPolicy}). An item heavier than `maxBytes`
@@ -118,7 +113,7 @@ export class OfflineQueue<T> {
     return { accepted: true, dropped };
   }
 
-  /** Removes and returns the oldest item. */
+  /** Removes and returns the oldest item (push() evicts with it under `'drop-oldest'`). */
   shift(): T | undefined {
     if (this.#head >= this.#items.length) return undefined;
     const item = this.#items[this.#head] as T;
@@ -130,30 +125,7 @@ export class OfflineQueue<T> {
     return item;
   }
 
-  /**
-   * Puts `item` back at the head, e.g. when a flush is interrupted by a
-   * connection drop. Ignores the limits: the item was already accepted once,
-   * and losing it here would lose data the user was promised.
-   */
-  unshift(item: T, bytes: number): void {
-    checkBytes(bytes);
-    if (this.#head > 0) {
-      this.#head--;
-      this.#items[this.#head] = item;
-      this.#sizes[this.#head] = bytes;
-    } else {
-      this.#items.unshift(item);
-      this.#sizes.unshift(bytes);
-    }
-    this.#bytes += bytes;
-  }
-
-  /** The oldest item, without removing it. */
-  peek(): T | undefined {
-    return this.#head < this.#items.length ? (this.#items[this.#head] as T) : undefined;
-  }
-
-  /** Removes the first queued occurrence of `item` (e.g. its publish was aborted). */
+  /** Removes the first queued occurrence of `item` (the outbox takes back a publish it could not keep). */
   remove(item: T): boolean {
     const index = this.#items.indexOf(item, this.#head);
     if (index < 0) return false;

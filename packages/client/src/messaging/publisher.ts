@@ -352,7 +352,7 @@ export class Publisher {
   }
 
   /** Tells `queue` listeners the size now, and how many this change dropped. */
-  emitQueue(dropped = 0): void {
+  private emitQueue(dropped = 0): void {
     const { size, bytes } = this.queued;
     this.announced = size;
     this.onQueue(dropped > 0 ? { size, bytes, dropped } : { size, bytes });

@@ -62,11 +62,6 @@ export class SubscriptionRegistry<O> {
     this.#isUpgrade = isUpgrade;
   }
 
-  /** Number of distinct filters subscribed. */
-  get size(): number {
-    return this.#entries.size;
-  }
-
   /** Adds a subscriber to `filter`; `first` means the caller sends SUBSCRIBE. */
   acquire(filter: string, options: O): AcquireResult {
     const entry = this.#entries.get(filter);
@@ -113,10 +108,5 @@ export class SubscriptionRegistry<O> {
    */
   entries(): SubscriptionEntry<O>[] {
     return [...this.#entries.values()].map((entry) => ({ ...entry }));
-  }
-
-  /** Forgets every subscription (e.g. on close()); sends nothing. */
-  clear(): void {
-    this.#entries.clear();
   }
 }

@@ -3,7 +3,7 @@ import { ErrorCode, WebMqttError } from '../core/errors';
 import type { Message } from './message';
 import type { QoS } from '../core/options';
 import { Router } from './router';
-import { SubscriptionRegistry } from './subscription-registry';
+import { SubscriptionRegistry, higherQos } from './subscription-registry';
 
 /** Options of `client.subscribe()`. */
 export interface SubscribeOptions {
@@ -61,7 +61,8 @@ const MQTTJS_FLAG = 'resubscribe';
  * (one SUBSCRIBE per filter, resent after a reconnect the broker did not keep).
  */
 export class Subscriptions {
-  private readonly registry = new SubscriptionRegistry<WireOptions>((current, next) => next.qos > current.qos);
+  /** A subscribe asking for a higher QoS than the filter's SUBSCRIBE had sends another. */
+  private readonly registry = new SubscriptionRegistry<WireOptions>(higherQos);
   private readonly router = new Router<MessageHandler>();
   /** Filters the broker holds in the current session. */
   private readonly confirmed = new Set<string>();
@@ -199,11 +200,6 @@ export class Subscriptions {
     if (id === undefined) return;
     this.idByFilter.delete(filter);
     this.filterById.delete(id);
-  }
-
-  /** Live filters, for diagnostics and tests. */
-  filters(): string[] {
-    return this.registry.entries().map((e) => e.filter);
   }
 
   rejectPending(error: WebMqttError): void {
