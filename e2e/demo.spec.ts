@@ -264,3 +264,23 @@ test('npm start names the busy port and the flag or variable to change it, witho
   expect(page).toEqual({ code: 1, stderr: `Port ${demo.port} is in use: start with --port <n> or WEBMQTT_DEMO_PORT=<n>\n` });
   expect(ws).toEqual({ code: 1, stderr: `Port ${demo.broker.wsPort} is in use: start with --ws-port <n> or WEBMQTT_WS_PORT=<n>\n` });
 });
+
+test('"Open another tab": the second tab relays through the first, which leads; closing the leader hands over', async ({ page }) => {
+  const problems = watchConsole(page);
+  await open(page);
+  await connect(page);
+  await expect(page.locator('#role-text')).toHaveText('· leader tab');
+  const link = page.getByRole('link', { name: 'Open another tab' });
+  const [second] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+  const secondProblems = watchConsole(second);
+  await expect(second.locator('html')).toHaveAttribute('data-ready', 'true');
+  await connect(second);
+  await expect(second.locator('#role-text')).toHaveText('· follower tab (relayed)');
+  // One connection at the broker for both tabs.
+  await expect.poll(() => demo.broker.clients).toBe(1);
+  await page.close();
+  await expect(second.locator('#role-text')).toHaveText('· leader tab');
+  await expect(badge(second)).toHaveText(/Connected · MQTT 3\.1\.1/);
+  expect(problems).toEqual([]);
+  expect(secondProblems).toEqual([]);
+});

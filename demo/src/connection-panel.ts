@@ -23,6 +23,8 @@ export function mountConnectionPanel(
   const form = byId<HTMLFormElement>('connect-form');
   const url = byId<HTMLInputElement>('url');
   const clientId = byId<HTMLInputElement>('client-id');
+  const share = byId<HTMLInputElement>('share');
+  byId<HTMLAnchorElement>('another-tab').href = location.href;
   const token = byId<HTMLInputElement>('token');
   const tokenToggle = byId<HTMLButtonElement>('token-toggle');
   const protocol = byId<HTMLSelectElement>('protocol');
@@ -63,6 +65,8 @@ export function mountConnectionPanel(
       reconnect: DEMO_RECONNECT,
     };
     if (clientId.value.trim()) options.clientId = clientId.value.trim();
+    // Named after the URL alone: each tab has its own random client id, and the tab that leads connects with its own.
+    if (share.checked) options.shareAcrossTabs = { name: `webmqtt-demo ${options.url as string}` };
     if (token.value.trim()) options.auth = { token: token.value.trim() };
     return options;
   };

@@ -73,7 +73,24 @@ export function mountStateBadge(session: Session): { showFailure(code: string): 
     }
   };
 
-  session.onClient((client) => client.on('state', (change) => show(change, client)));
+  // With shareAcrossTabs: which tab holds the connection (nothing is shown for a client alone).
+  const role = byId('role-text');
+  const showRole = (client: WebMqttClient): void => {
+    const live = client.state === 'connected' || client.state === 'connecting' || client.state === 'reconnecting' || client.state === 'offline';
+    role.textContent = live && client.role === 'leader' ? '· leader tab' : live && client.role === 'follower' ? '· follower tab (relayed)' : '';
+  };
+  session.onClient((client) => {
+    const offState = client.on('state', (change) => {
+      show(change, client);
+      showRole(client);
+    });
+    const offRole = client.on('role', () => showRole(client));
+    return () => {
+      offState();
+      offRole();
+      role.textContent = '';
+    };
+  });
 
   return {
     // createClient() throws synchronously for bad options: there is no state event for that.
