@@ -7,6 +7,7 @@ import { FakeTabs } from './support/fake-tabs';
 import { track } from './support/harness';
 // The relay is a lazy chunk: loaded here first so its import resolves within a flush().
 import '../src/tabs/shared-link';
+import '../src/messaging/requests';
 
 /** Tabs of one origin, each with a client of the same group, on one fake broker side. */
 function world() {
@@ -239,6 +240,51 @@ describe('shareAcrossTabs', () => {
     const b = await w.connected();
     const sent = b.client.publish('x', 'y', { qos: 1, properties: { userProperties: { f: (() => 1) as never } } });
     await expect(sent).rejects.toMatchObject({ code: ErrorCode.INVALID_OPTIONS, field: 'properties' });
+  });
+
+  it("a tab that joins a connected leader gets `connect`, with the leader's sessionPresent", async () => {
+    const w = world();
+    await w.connected();
+    const b = w.open();
+    const connects: boolean[] = [];
+    b.client.on('connect', (c) => connects.push(c.sessionPresent));
+    await b.client.connect();
+    expect(connects).toEqual([false]);
+  });
+
+  it("a follower's request() goes through the leader and resolves with the reply (MQTT 5)", async () => {
+    const w = world();
+    await w.connected({ protocolVersion: 5 });
+    const b = await w.connected({ protocolVersion: 5 });
+    expect(b.client.protocolVersion).toBe(5);
+    const reply = track(b.client.request('rpc/time', 'now', { timeoutMs: 5000 }));
+    await flush();
+    const request = w.mqtt.fake.publishes.find((p) => p.topic === 'rpc/time')!;
+    const correlationData = request.opts.properties!['correlationData'];
+    expect(correlationData).toBeInstanceOf(Uint8Array);
+    w.mqtt.fake.ack('all');
+    w.mqtt.fake.deliver('webmqtt/replies/dashboard', '12:00', { properties: { correlationData } });
+    await flush();
+    expect(reply.state).toBe('resolved');
+    expect(reply.value!.text()).toBe('12:00');
+  });
+
+  it('packets of the shared connection reach a follower that listens, and only while it listens', async () => {
+    const w = world();
+    await w.connected();
+    const b = await w.connected();
+    const seen: string[] = [];
+    const off = b.client.on('packet', (p) => seen.push(`${p.direction}:${String(p.packet['cmd'])}`));
+    await flush();
+    await b.client.publish('x', 'y');
+    await flush();
+    expect(seen).toContain('out:publish');
+    off();
+    await flush();
+    const count = seen.length;
+    await b.client.publish('x', 'z');
+    await flush();
+    expect(seen).toHaveLength(count);
   });
 
   it('validates the option', () => {

@@ -66,7 +66,9 @@ export class LeaderService {
   private stopped = false;
   private forwards = new Map<string, Forward[]>();
   private flushing = false;
-  private lastState: WireState = { current: 'idle', reason: undefined, attempt: undefined, retryInMs: undefined };
+  private lastState: WireState = { seq: 0, current: 'idle', reason: undefined, attempt: undefined, retryInMs: undefined };
+  /** The last CONNACK's, for tabs that join once connected. */
+  private sessionPresent: boolean | undefined;
 
   constructor(private readonly env: LeaderEnvironment) {
     this.inbox = env.channel(leaderInbox(env.group, env.self));
@@ -104,7 +106,7 @@ export class LeaderService {
     switch (message.t) {
       case 'hello': {
         const tab = this.join(message.from);
-        tab.send({ t: 'welcome', leader: this.env.self, state: this.lastState, protocolVersion: this.link.protocolVersion, failure: this.link.lastFailure && toWireError(this.link.lastFailure) });
+        tab.send({ t: 'welcome', leader: this.env.self, state: this.lastState, protocolVersion: this.link.protocolVersion, failure: this.link.lastFailure && toWireError(this.link.lastFailure), sessionPresent: this.sessionPresent });
         this.setTrace(tab, message.trace);
         for (const sub of message.subs) this.subscribe(message.from, tab, sub);
         for (const pub of message.pubs) this.publish(message.from, tab, pub);
@@ -274,12 +276,13 @@ export class LeaderService {
     switch (event) {
       case 'state': {
         const change = payload as Parameters<ClientEvents['state']>[0];
-        this.lastState = { current: change.current, reason: change.reason && toWireError(change.reason), attempt: change.attempt, retryInMs: change.retryInMs };
+        this.lastState = { seq: this.lastState.seq + 1, current: change.current, reason: change.reason && toWireError(change.reason), attempt: change.attempt, retryInMs: change.retryInMs };
         message = { t: 'state', leader, state: this.lastState, protocolVersion: this.link.protocolVersion };
         break;
       }
       case 'connect':
-        message = { t: 'connect', leader, sessionPresent: (payload as { sessionPresent: boolean }).sessionPresent };
+        this.sessionPresent = (payload as { sessionPresent: boolean }).sessionPresent;
+        message = { t: 'connect', leader, sessionPresent: this.sessionPresent };
         break;
       case 'error':
         message = { t: 'error', leader, error: toWireError(payload as WebMqttError) };

@@ -31,6 +31,8 @@ export interface WireMessage {
 }
 
 export interface WireState {
+  /** Counts the leader's state changes: a tab hears them on two channels (group and inbox), which keep no order between them. */
+  seq: number;
   current: ConnectionState;
   reason: WireError | undefined;
   attempt: number | undefined;
@@ -64,7 +66,7 @@ export type ToLeader =
 
 /** Leader to one tab (that tab's inbox). `leader` is the sending leader tab. */
 export type ToTab =
-  | { t: 'welcome'; leader: string; state: WireState; protocolVersion: 4 | 5; failure: WireError | undefined }
+  | { t: 'welcome'; leader: string; state: WireState; protocolVersion: 4 | 5; failure: WireError | undefined; sessionPresent: boolean | undefined }
   | { t: 'subbed'; leader: string; id: number; error: WireError | undefined }
   | { t: 'unsubbed'; leader: string; id: number }
   | { t: 'pubbed'; leader: string; id: number; error: WireError | undefined }

@@ -83,6 +83,8 @@ export class SharedLink implements Link {
   private service: LeaderService | undefined;
   /** The leader this tab relays to (after its hello), and how to reach it. */
   private leader: string | undefined;
+  /** The last of the leader's state changes applied (a new leader counts from 1 again). */
+  private stateSeq = 0;
   private leaderChannel: TabChannel | undefined;
   private joined = false;
   private closed = false;
@@ -119,7 +121,7 @@ export class SharedLink implements Link {
     if (!this.joined) {
       this.joined = true;
       this.stopLifecycle = this.platform.pageLifecycle?.((event) => (event === 'hide' ? this.suspend() : this.resume()));
-      this.setState({ current: 'connecting', reason: undefined, attempt: 1, retryInMs: undefined });
+      this.setState({ seq: 0, current: 'connecting', reason: undefined, attempt: 1, retryInMs: undefined });
       void this.join();
     } else {
       // The leader's connect(): a new start when it failed, "retry now" while it waits to reconnect.
@@ -181,7 +183,7 @@ export class SharedLink implements Link {
     for (const sub of this.subs.values()) sub.settle?.(error);
     this.subs.clear();
     this.settleUnsubs();
-    this.setState({ current: 'closed', reason: undefined, attempt: undefined, retryInMs: undefined });
+    this.setState({ seq: 0, current: 'closed', reason: undefined, attempt: undefined, retryInMs: undefined });
     this.settleWaiters(new WebMqttError(ErrorCode.CLIENT_CLOSED, 'The client was closed before it connected.'));
     this.send({ t: 'bye', from: this.self });
     await this.leave();
@@ -286,6 +288,7 @@ export class SharedLink implements Link {
   /** Relays to `leader` from now on: says hello with every live subscription and unanswered publish. */
   private relayTo(leader: string): void {
     this.leader = leader;
+    this.stateSeq = 0;
     this.leaderChannel?.close();
     this.leaderChannel = leader === this.self ? undefined : this.platform.channel(leaderInbox(this.group, leader));
     // The leader that would have answered is gone; the next one never had them.
@@ -348,11 +351,15 @@ export class SharedLink implements Link {
   private onInbox(message: ToTab): void {
     if (this.closed || message.leader !== this.leader) return;
     switch (message.t) {
-      case 'welcome':
+      case 'welcome': {
         this.protocolVersion = message.protocolVersion;
         if (message.failure) this.lastFailure = fromWireError(message.failure);
+        const was = this.state;
         this.setState(message.state);
+        // Joined a leader that is connected already: this tab's client connects now, as it would alone.
+        if (was !== 'connected' && this.state === 'connected' && message.sessionPresent !== undefined) this.emit('connect', { sessionPresent: message.sessionPresent });
         return;
+      }
       case 'subbed':
         this.subs.get(message.id)?.settle?.(message.error && fromWireError(message.error));
         return;
@@ -392,6 +399,9 @@ export class SharedLink implements Link {
 
   /** Mirrors the leader's state (this tab's own `closed` is final). */
   private setState(state: WireState): void {
+    // A change this tab has seen already (or a newer one), on the other channel.
+    if (state.seq !== 0 && state.seq <= this.stateSeq) return;
+    if (state.seq !== 0) this.stateSeq = state.seq;
     const previous = this.state;
     // A leader reports `idle` only before it starts; this tab's own `closed` is final.
     if (previous === state.current || previous === 'closed' || state.current === 'idle') return;
