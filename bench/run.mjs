@@ -2,7 +2,8 @@
 // Prints the tables, writes bench/results/<date>.json (+ latest.json) and refreshes BENCHMARKS.md.
 // BENCH_QUICK=1: a ~1-2 minute smoke run with small sizes. BENCH_ONLY=throughput,size,...: a subset (react: the
 // React list, bench/suites/react-list.mjs; outbox: offlineQueue.persist on vs off and a 10,000-publish restore,
-// bench/suites/outbox.mjs).
+// bench/suites/outbox.mjs; tabs: shareAcrossTabs, follower vs leader tab publishing, failover, connections at the broker,
+// bench/suites/tabs.mjs).
 // BENCH_BASELINE_REF=<git ref>: the size and pageload suites also build that ref (bench/lib/git-ref.mjs) and
 // report it side by side with the working tree.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { pageLoad } from './suites/page-load.mjs';
 import { router } from './suites/router.mjs';
 import { reactList } from './suites/react-list.mjs';
 import { outbox } from './suites/outbox.mjs';
+import { tabs } from './suites/tabs.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
@@ -71,6 +73,7 @@ const suites = [
   ['memory', () => memory(ctx)],
   ['react', () => reactList(ctx)],
   ['outbox', () => outbox(ctx)],
+  ['tabs', () => tabs(ctx)],
 ];
 try {
   for (const [name, run] of suites) {

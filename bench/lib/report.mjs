@@ -48,6 +48,7 @@ export function targets(results) {
     if (w.attemptPeakPer100ms !== undefined) out.push({ target: `herd, ${w.label}: peak connection attempts / 100 ms ≤ 1/10 of MQTT.js`, value: `${w.attemptPeakPer100ms} vs ${m.attemptPeakPer100ms} (${(w.attemptPeakPer100ms / m.attemptPeakPer100ms).toFixed(2)})`, met: w.attemptPeakPer100ms * 10 <= m.attemptPeakPer100ms });
     out.push({ target: `herd, ${w.label}: peak successful connects / 100 ms after resume ≤ 1/10 of MQTT.js`, value: `${w.peakPer100ms} vs ${m.peakPer100ms} (${(w.peakPer100ms / m.peakPer100ms).toFixed(2)})`, met: w.peakPer100ms * 10 <= m.peakPer100ms });
   }
+  out.push(...tabsTargets(results.tabs));
   if (results.size) {
     out.push({ target: 'SDK own code ≤ 5 KB gz (all features)', value: `${kb(results.size.apps[1].gzip)} KB (full app), ${kb(results.size.own.gzip)} KB (whole index.mjs)`, met: results.size.apps[1].gzip <= 5 * 1024 });
     out.push({ target: 'minimal app SDK code ≤ 3 KB gz', value: `${kb(results.size.apps[0].gzip)} KB`, met: results.size.apps[0].gzip <= 3 * 1024 });
@@ -114,6 +115,7 @@ export function markdown(results) {
     parts.push(table(['router', 'dispatches/s (median)', 'spread', 'vs qlobber', 'matched handlers', 'add 10,000 ms'], results.router.map((r) => [r.router, fmt(r.opsPerSec.median), fmtSpread(r.opsPerSec), x(ratio(r.opsPerSec.median, results.router.find((q) => q.router.startsWith('qlobber') && q.topics === r.topics)?.opsPerSec.median)), r.matches, fmt(r.addAllMs, 1)])));
   }
   if (results.react) parts.push(...reactTable(results.react));
+  if (results.tabs) parts.push(...tabsTables(results.tabs));
   if (results.errors?.length) parts.push(`Errors: ${results.errors.map((e) => `${e.suite}: ${e.error}`).join('; ')}`);
   return parts.join('\n\n');
 }
@@ -180,6 +182,52 @@ function reactTable(r) {
       r.variants.map((v) => [v.label, `${fmt(v.rendersPerSec.median, 1)} (${runs(v.rendersPerSec)})`, fmt(v.framesPerSec.median, 1), `${fmt(v.dropped.median)} (${runs(v.dropped)})`, `${fmt(v.received.median)} / ${fmt(v.published.median)}`, `${fmt(v.ageP50Ms.median)} / ${fmt(v.ageP99Ms.median)}`]),
     ),
   ];
+}
+
+/** bench/suites/tabs.mjs (#14): a follower's publishes ≥ 0.5× the leader's, failover ≤ 1 s median, 1 connection for N tabs. */
+function tabsTargets(t) {
+  if (!t) return [];
+  const out = [];
+  for (const r of t.throughput.filter((r) => r.role === 'follower')) {
+    const leader = t.throughput.find((l) => l.broker === r.broker && l.qos === r.qos && l.role === 'leader');
+    const got = ratio(r.msgPerSec.median, leader?.msgPerSec.median);
+    out.push({ target: `tabs ${r.broker} QoS ${r.qos}: publishes from a follower tab ≥ 0.5× from the leader tab (msg/s)`, value: x(got), met: got >= 0.5 });
+  }
+  for (const f of t.failover) out.push({ target: `tabs ${f.broker}: failover (leader tab closed → another tab leading and connected) median ≤ 1 s`, value: `${fmt(f.toConnectedMs.median)} ms (p95 ${fmt(f.toConnectedMs.p95)} ms, ${f.handovers} handovers)`, met: f.toConnectedMs.median <= 1_000 && f.handovers === f.planned });
+  for (const c of t.connections?.rows ?? []) {
+    const want = c.shared ? 1 : c.tabs;
+    out.push({ target: `tabs: ${c.tabs} tabs ${c.shared ? 'sharing (shareAcrossTabs)' : 'not sharing'} → ${want} connection${want === 1 ? '' : 's'} at the broker`, value: String(c.brokerClientsAfter500ms), met: c.brokerClients === want && c.brokerClientsAfter500ms === want });
+  }
+  return out;
+}
+
+/** bench/suites/tabs.mjs (#14): publishing from a follower / the leader / a solo tab, failover, connections at the broker. */
+function tabsTables(t) {
+  const leaderOf = (r) => t.throughput.find((l) => l.broker === r.broker && l.qos === r.qos && l.role === 'leader');
+  const soloOf = (r) => t.throughput.find((l) => l.broker === r.broker && l.qos === r.qos && l.role === 'solo');
+  const note = (r) => [r.error ? `error: ${r.error.slice(0, 80)}` : '', r.incomplete.length ? `incomplete: ${r.incomplete.join(', ')}` : '', r.notVisible ? `${r.notVisible} run(s) not in front` : '', r.protocolVersion ? `MQTT ${r.protocolVersion === 4 ? '3.1.1' : r.protocolVersion}` : ''].filter(Boolean).join('; ');
+  const parts = [
+    '### 8. Tabs sharing one connection (`shareAcrossTabs`, #14)',
+    `${t.page}. Tabs of one Chromium profile, as a browser holds them: the tab in front is \`visible\`, the others \`hidden\` and throttled as background tabs are. Brokers started by the suite: ${t.brokers.map((b) => `**${b.name}**: ${b.conf}`).join(' — ')}.`,
+  ];
+  if (t.throughput.length) {
+    parts.push(`**Publishing.** The same burst of publish() calls (64 B; QoS 0: ${fmt(t.sizes[0])}, QoS 1: ${fmt(t.sizes[1])} messages) from a follower tab (relayed over BroadcastChannel by the leader tab), from the leader tab, and from a solo tab (no sharing). The publishing tab is brought to the front first, so for the follower the leader is a background tab. msg/s: from the first publish() call to the last message arriving at a Node MQTT.js subscriber of the broker (QoS 0 subscription), both on the machine's clock (Date.now()); median of ${t.runs} runs (spread min–max; an incomplete run counts as no value), the cases interleaved round by round after one unreported warm-up round of a quarter of the messages. "settled in the tab": publish() calls per second to the last publish() promise settling in the publishing tab (QoS 1: the PUBACK relayed back). "WS msgs": WebSocket messages the tab holding the connection sent for the burst.`);
+    parts.push(table(['broker', 'QoS', 'publishing tab', 'msg/s at the subscriber (median)', 'spread', 'vs leader tab', 'vs solo tab', 'settled in the tab /s (median)', 'WS msgs (median)', 'note'],
+      t.throughput.map((r) => [r.broker, `QoS ${r.qos}`, r.label, fmt(r.msgPerSec.median), fmtSpread(r.msgPerSec), x(ratio(r.msgPerSec.median, leaderOf(r)?.msgPerSec.median)), x(ratio(r.msgPerSec.median, soloOf(r)?.msgPerSec.median)), fmt(r.settledPerSec.median), fmt(r.wsFrames?.median), note(r)])));
+    parts.push(`Per-run msg/s at the subscriber: ${t.throughput.map((r) => `${r.broker} Q${r.qos} ${r.role} [${r.perRun.map((p) => fmt(p.msgPerSec)).join(', ')}]`).join('; ')}.`);
+  }
+  if (t.failover.length) {
+    parts.push(`**Failover.** ${t.failover[0].tabs} tabs of one group (one clientId); the leader's tab is closed (DevTools /json/close) and a new tab opened after each handover. Times in Node from the close call to the reports (POSTed from the tab's listeners, timed on arrival) of a remaining tab: its \`role\` event \`leader\` (it holds the Web Lock) and its first \`connected\` state event as leader (the group's connection is up again). "page clock" is the same moment by Date.now() in the tab, a cross-check.`);
+    parts.push(table(['broker', 'handovers', 'to leader role ms (median / p95)', 'to connected ms (median)', 'p95', 'spread', 'page clock median', 'taken over by the tab in front', 'connections at the broker after', 'note'],
+      t.failover.map((f) => [f.broker, `${f.handovers}/${f.planned}`, `${fmt(f.toLeaderMs.median)} / ${fmt(f.toLeaderMs.p95)}`, fmt(f.toConnectedMs.median), fmt(f.toConnectedMs.p95), fmtSpread(f.toConnectedMs), fmt(f.pageToConnectedMs.median), `${f.perHandover.filter((h) => h.wasFront).length}/${f.handovers}`, f.brokerClientsAfter ? f.brokerClientsAfter.join(', ') : 'not counted', [f.splitBrain ? `${f.splitBrain} handover(s) with ≠ 1 leader` : '', f.error ? `error: ${f.error.slice(0, 120)}` : ''].filter(Boolean).join('; ')])));
+  }
+  if (t.connections) {
+    parts.push(`**Connections at the broker** (${t.connections.broker}: aedes' own count of connected clients, read once every tab reported connected and again 500 ms later).`);
+    parts.push(table(['tabs', 'shareAcrossTabs', 'tabs connected', 'connections at the broker (then / 500 ms later)', 'roles'],
+      t.connections.rows.map((c) => [c.tabs, c.shared ? 'true (one clientId)' : 'off (a clientId each)', c.connectedTabs, `${c.brokerClients} / ${c.brokerClientsAfter500ms}`, Object.entries(c.roles).map(([role, n]) => `${n} ${role}`).join(', ')])));
+  }
+  if (t.errors.length) parts.push(`Tabs errors: ${t.errors.join(' | ')}`);
+  return parts;
 }
 
 /** Throughput: headline rows (brokers at their defaults), the labelled extras, broker configs, per-run values, profiles. */
