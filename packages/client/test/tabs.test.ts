@@ -287,6 +287,59 @@ describe('shareAcrossTabs', () => {
     expect(seen).toHaveLength(count);
   });
 
+  it("a follower's burst goes to the leader in one post per turn, and the answers come back in one", async () => {
+    const w = world();
+    await w.connected();
+    const b = await w.connected();
+    const before = w.tabs.posts.length;
+    const sent = Array.from({ length: 50 }, (_, i) => b.client.publish('burst', String(i), { qos: 1 }));
+    await flush();
+    const toLeader = w.tabs.posts.slice(before).filter((p) => p.tab === b.tab);
+    expect(toLeader).toHaveLength(1);
+    expect((toLeader[0]!.data as { t: string; list: unknown[] }).list).toHaveLength(50);
+    const acked = w.tabs.posts.length;
+    w.mqtt.fake.ack('all');
+    await flush();
+    const answers = w.tabs.posts.slice(acked).filter((p) => p.tab !== b.tab);
+    expect(answers).toHaveLength(1);
+    await Promise.all(sent);
+  });
+
+  it("the leader's close() tells the tabs the connection is moving (connecting) before the next leader connects", async () => {
+    const w = world();
+    const a = await w.connected();
+    const b = await w.connected();
+    const closing = a.client.close();
+    await flush();
+    expect(b.states.slice(-1)).toEqual(['connecting']);
+    await closing;
+    w.mqtt.fake.acceptConnack();
+    await flush();
+    expect(b.states).toEqual(['connecting', 'connected', 'connecting', 'connected']);
+  });
+
+  it('after a crash, a QoS 0 publish the last leader may have written is rejected (never sent twice); QoS 1 is sent again', async () => {
+    const w = world();
+    const a = await w.connected();
+    const b = await w.connected();
+    await w.connected();
+    w.mqtt.fake.holdQos0 = true;
+    const q0 = track(b.client.publish('t', 'zero', { qos: 0 }));
+    const q1 = track(b.client.publish('t', 'one', { qos: 1 }));
+    await flush();
+    w.tabs.crash(a.tab);
+    await flush();
+    expect(q0.state).toBe('rejected');
+    expect(q0.error.code).toBe(ErrorCode.CONNECTION_LOST);
+    const next = w.mqtt.created[1]!;
+    next.acceptConnack();
+    await flush();
+    expect(next.publishes.map((p) => text(p.payload))).toEqual(['one']);
+    next.ack();
+    await flush();
+    expect(q1.state).toBe('resolved');
+  });
+
   it('validates the option', () => {
     expect(() => createClient({ url: 'wss://b.example.com/mqtt', shareAcrossTabs: 'yes' as never })).toThrowError(expect.objectContaining({ code: ErrorCode.INVALID_OPTIONS, field: 'shareAcrossTabs' }));
     expect(() => createClient({ url: 'wss://b.example.com/mqtt', shareAcrossTabs: { name: '' } })).toThrowError(expect.objectContaining({ field: 'shareAcrossTabs.name' }));

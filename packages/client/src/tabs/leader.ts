@@ -36,7 +36,12 @@ export interface LeaderEnvironment {
 
 /** A tab the leader serves. */
 interface ServedTab {
-  send(message: ToTab): void;
+  /** What the tab is told this turn, in order: handed over together at its end (one post to another tab). */
+  queue: ToTab[];
+  /** The messages entry at the queue's end, and the message its last item came from (one item per message). */
+  lastMsgs: { t: 'msgs'; list: Array<{ m: WireMessage; subs: number[] }> } | undefined;
+  lastSource: Message | undefined;
+  self: boolean;
   channel: TabChannel | undefined;
   /** The tab's subscriptions by its id: held at the broker, or still being made (`undefined`). */
   subs: Map<number, Subscription | undefined>;
@@ -45,13 +50,6 @@ interface ServedTab {
   trace: boolean;
   /** Stops waiting for the tab's lock (the sign it went away). */
   stopWatching: AbortController;
-}
-
-/** One message on its way to one tab, with the ids of that tab's subscriptions it is for. */
-interface Forward {
-  source: Message;
-  m: WireMessage;
-  subs: number[];
 }
 
 /**
@@ -64,7 +62,8 @@ export class LeaderService {
   private readonly tabs = new Map<string, ServedTab>();
   private readonly inbox: TabChannel;
   private stopped = false;
-  private forwards = new Map<string, Forward[]>();
+  /** Tabs with something queued, handed over at the end of the turn. */
+  private readonly due = new Set<ServedTab>();
   private flushing = false;
   private lastState: WireState = { seq: 0, current: 'idle', reason: undefined, attempt: undefined, retryInMs: undefined };
   /** The last CONNACK's, for tabs that join once connected. */
@@ -87,9 +86,17 @@ export class LeaderService {
     if (!this.stopped) this.env.broadcast({ t: 'leader', leader: this.env.self });
   }
 
-  /** Hands the connection over: nothing more is said to any tab (they send their open work to the next leader). */
+  /**
+   * Hands the connection over: the tabs hear the connection is moving (`connecting`), then nothing more (they send
+   * their open work to the next leader).
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    if (this.lastState.current === 'connected') {
+      this.lastState = { seq: this.lastState.seq + 1, current: 'connecting', reason: undefined, attempt: undefined, retryInMs: undefined };
+      this.env.broadcast({ t: 'state', leader: this.env.self, state: this.lastState, protocolVersion: this.link.protocolVersion });
+    }
+    this.flush();
     this.stopped = true;
     this.inbox.onmessage = null;
     this.inbox.close();
@@ -106,7 +113,7 @@ export class LeaderService {
     switch (message.t) {
       case 'hello': {
         const tab = this.join(message.from);
-        tab.send({ t: 'welcome', leader: this.env.self, state: this.lastState, protocolVersion: this.link.protocolVersion, failure: this.link.lastFailure && toWireError(this.link.lastFailure), sessionPresent: this.sessionPresent });
+        this.send(tab, { t: 'welcome', leader: this.env.self, state: this.lastState, protocolVersion: this.link.protocolVersion, failure: this.link.lastFailure && toWireError(this.link.lastFailure), sessionPresent: this.sessionPresent });
         this.setTrace(tab, message.trace);
         for (const sub of message.subs) this.subscribe(message.from, tab, sub);
         for (const pub of message.pubs) this.publish(message.from, tab, pub);
@@ -135,6 +142,9 @@ export class LeaderService {
       case 'bye':
         this.leave(message.from);
         return;
+      case 'many':
+        for (const one of message.list) this.handle(one);
+        return;
     }
   }
 
@@ -145,7 +155,10 @@ export class LeaderService {
     const self = id === this.env.self;
     const channel = self ? undefined : this.env.channel(inboxChannel(this.env.group, id));
     const served: ServedTab = {
-      send: self ? (m) => this.env.toSelf.inbox(m) : (m) => channel!.postMessage(m),
+      queue: [],
+      lastMsgs: undefined,
+      lastSource: undefined,
+      self,
       channel,
       subs: new Map(),
       pubs: new Set(),
@@ -171,7 +184,7 @@ export class LeaderService {
     this.tabs.delete(id);
     tab.stopWatching.abort();
     tab.channel?.close();
-    this.forwards.delete(id);
+    this.due.delete(tab);
     for (const [subId, sub] of tab.subs) {
       tab.subs.delete(subId);
       void sub?.unsubscribe();
@@ -182,7 +195,7 @@ export class LeaderService {
   private subscribe(from: string, tab: ServedTab, wire: WireSubscription): void {
     if (tab.subs.has(wire.id)) {
       // Said again (a repeated hello): answered again once it is made.
-      if (tab.subs.get(wire.id)) tab.send({ t: 'subbed', leader: this.env.self, id: wire.id, error: undefined });
+      if (tab.subs.get(wire.id)) this.send(tab, { t: 'subbed', leader: this.env.self, id: wire.id, error: undefined });
       return;
     }
     tab.subs.set(wire.id, undefined);
@@ -194,12 +207,12 @@ export class LeaderService {
           return;
         }
         tab.subs.set(wire.id, subscription);
-        tab.send({ t: 'subbed', leader: this.env.self, id: wire.id, error: undefined });
+        this.send(tab, { t: 'subbed', leader: this.env.self, id: wire.id, error: undefined });
       },
       (error: WebMqttError) => {
         if (this.stopped || this.tabs.get(from) !== tab) return;
         tab.subs.delete(wire.id);
-        tab.send({ t: 'subbed', leader: this.env.self, id: wire.id, error: toWireError(error) });
+        this.send(tab, { t: 'subbed', leader: this.env.self, id: wire.id, error: toWireError(error) });
       },
     );
   }
@@ -209,7 +222,7 @@ export class LeaderService {
     const sub = tab.subs.get(id);
     tab.subs.delete(id);
     const done = (): void => {
-      if (!this.stopped) tab.send({ t: 'unsubbed', leader: this.env.self, id });
+      if (!this.stopped) this.send(tab, { t: 'unsubbed', leader: this.env.self, id });
     };
     if (sub) void sub.unsubscribe().then(done, done);
     else done();
@@ -222,38 +235,56 @@ export class LeaderService {
       tab.pubs.delete(wire.id);
       // Stopped: the tab sends it to the next leader. A tab that left hears nothing (the publish still went out).
       if (this.stopped || this.tabs.get(from) !== tab) return;
-      tab.send({ t: 'pubbed', leader: this.env.self, id: wire.id, error: error && toWireError(error) });
+      this.send(tab, { t: 'pubbed', leader: this.env.self, id: wire.id, error: error && toWireError(error) });
     };
     this.link.publish({ topic: wire.topic, payload: wire.payload, qos: wire.qos, retain: wire.retain, properties: wire.properties }).then(() => settle(undefined), settle);
   }
 
+  /** Queues `message` for `tab`; the turn's queue is handed over at its end. */
+  private send(tab: ServedTab, message: ToTab): void {
+    tab.queue.push(message);
+    tab.lastMsgs = undefined;
+    this.due.add(tab);
+    if (this.flushing) return;
+    this.flushing = true;
+    queueMicrotask(() => this.flush());
+  }
+
   /**
    * A message for one subscription of one tab. The tab gets each message once, with the ids of every subscription
-   * of its it matched, in one post per tab for all messages of this turn: cloned once per tab, not per handler.
+   * of its it matched, in one post per tab for all it is told this turn: cloned once per tab, not per handler.
    */
-  private forward(tab: string, sub: number, message: Message): void {
-    let list = this.forwards.get(tab);
-    if (!list) {
-      list = [];
-      this.forwards.set(tab, list);
+  private forward(id: string, sub: number, message: Message): void {
+    const tab = this.tabs.get(id);
+    if (!tab) return;
+    const msgs = tab.lastMsgs;
+    if (msgs && tab.lastSource === message) {
+      msgs.list[msgs.list.length - 1]!.subs.push(sub);
+      return;
     }
-    const last = list[list.length - 1];
-    if (last && last.source === message) last.subs.push(sub);
-    else list.push({ source: message, m: toWireMessage(message), subs: [sub] });
-    if (!this.flushing) {
-      this.flushing = true;
-      queueMicrotask(() => this.flush());
+    const item = { m: toWireMessage(message), subs: [sub] };
+    if (msgs) msgs.list.push(item);
+    else {
+      const entry = { t: 'msgs' as const, leader: this.env.self, list: [item] };
+      this.send(tab, entry);
+      tab.lastMsgs = entry;
     }
+    tab.lastSource = message;
   }
 
   private flush(): void {
     this.flushing = false;
-    const forwards = this.forwards;
-    this.forwards = new Map();
-    for (const [id, list] of forwards) {
-      const tab = this.tabs.get(id);
-      if (!tab || this.stopped) continue;
-      tab.send({ t: 'msgs', leader: this.env.self, list: list.map((f) => ({ m: f.m, subs: f.subs })) });
+    const tabs = [...this.due];
+    this.due.clear();
+    for (const tab of tabs) {
+      const queue = tab.queue;
+      tab.queue = [];
+      tab.lastMsgs = undefined;
+      tab.lastSource = undefined;
+      if (this.stopped || queue.length === 0) continue;
+      const message: ToTab = queue.length === 1 ? queue[0]! : { t: 'many', leader: this.env.self, list: queue };
+      if (tab.self) this.env.toSelf.inbox(message);
+      else tab.channel!.postMessage(message);
     }
   }
 
@@ -294,7 +325,7 @@ export class LeaderService {
       }
       case 'packet': {
         const trace = payload as Parameters<ClientEvents['packet']>[0];
-        for (const tab of this.tabs.values()) if (tab.trace) tab.send({ t: 'packet', leader, direction: trace.direction, packet: trace.packet });
+        for (const tab of this.tabs.values()) if (tab.trace) this.send(tab, { t: 'packet', leader, direction: trace.direction, packet: trace.packet });
         return;
       }
       default:

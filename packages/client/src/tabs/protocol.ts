@@ -62,7 +62,9 @@ export type ToLeader =
   | { t: 'drop'; from: string }
   | { t: 'trace'; from: string; on: boolean }
   /** The tab's client closed: its subscriptions go, its publishes are no one's business any more. */
-  | { t: 'bye'; from: string };
+  | { t: 'bye'; from: string }
+  /** Everything a tab said in one turn, in order: one post (and one clone) instead of one per publish. */
+  | { t: 'many'; from: string; list: ToLeader[] };
 
 /** Leader to one tab (that tab's inbox). `leader` is the sending leader tab. */
 export type ToTab =
@@ -72,7 +74,9 @@ export type ToTab =
   | { t: 'pubbed'; leader: string; id: number; error: WireError | undefined }
   /** Received messages, each with the ids of this tab's subscriptions it is for: one clone per tab, not per handler. */
   | { t: 'msgs'; leader: string; list: Array<{ m: WireMessage; subs: number[] }> }
-  | { t: 'packet'; leader: string; direction: 'in' | 'out'; packet: Record<string, unknown> };
+  | { t: 'packet'; leader: string; direction: 'in' | 'out'; packet: Record<string, unknown> }
+  /** Everything the leader said to the tab in one turn, in order. */
+  | { t: 'many'; leader: string; list: ToTab[] };
 
 /** On the group channel: every tab hears it. */
 export type ToGroup =

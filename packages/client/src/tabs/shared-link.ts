@@ -39,6 +39,8 @@ interface LiveSubscription {
 
 interface PendingPublish {
   request: PublishRequest;
+  /** Posted to a leader: with QoS 0, never posted to another one (at most once). */
+  sent: boolean;
   resolve(): void;
   reject(error: WebMqttError): void;
 }
@@ -93,6 +95,8 @@ export class SharedLink implements Link {
   private readonly subs = new Map<number, LiveSubscription>();
   private readonly pubs = new Map<number, PendingPublish>();
   private readonly unsubs = new Map<number, () => void>();
+  /** Said to the leader this turn, posted together at its end. */
+  private outgoing: ToLeader[] = [];
   private waiters: Array<{ resolve(): void; reject(error: WebMqttError): void }> = [];
   private stopLifecycle: (() => void) | undefined;
 
@@ -133,7 +137,7 @@ export class SharedLink implements Link {
   publish(request: PublishRequest): Promise<void> {
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
-      this.pubs.set(id, { request, resolve, reject });
+      this.pubs.set(id, { request, sent: false, resolve, reject });
       this.send({ t: 'pub', from: this.self, id, ...request });
     });
   }
@@ -186,6 +190,7 @@ export class SharedLink implements Link {
     this.setState({ seq: 0, current: 'closed', reason: undefined, attempt: undefined, retryInMs: undefined });
     this.settleWaiters(new WebMqttError(ErrorCode.CLIENT_CLOSED, 'The client was closed before it connected.'));
     this.send({ t: 'bye', from: this.self });
+    this.flushOut();
     await this.leave();
   }
 
@@ -291,30 +296,86 @@ export class SharedLink implements Link {
     this.stateSeq = 0;
     this.leaderChannel?.close();
     this.leaderChannel = leader === this.self ? undefined : this.platform.channel(leaderInbox(this.group, leader));
-    // The leader that would have answered is gone; the next one never had them.
+    // The leader that would have answered is gone; the next one never had them. What waited to be posted to the
+    // last leader is in the hello (or moot: unsubscribes, a trace flag, a connect or a drop of its socket).
     this.settleUnsubs();
+    this.outgoing = [];
     const subs: WireSubscription[] = [];
     for (const [id, sub] of this.subs) subs.push({ id, filter: sub.filter, options: sub.options });
     const pubs: WirePublish[] = [];
-    for (const [id, pub] of this.pubs) pubs.push({ id, ...pub.request });
+    for (const [id, pub] of this.pubs) {
+      if (pub.sent && pub.request.qos === 0) {
+        // The last leader may have written it: QoS 0 is at most once, so it is not sent again.
+        this.pubs.delete(id);
+        pub.reject(new WebMqttError(ErrorCode.CONNECTION_LOST, 'The leader tab went away before it confirmed this QoS 0 publish: it may or may not have been sent, and QoS 0 is never sent twice. Use QoS 1 to have it re-sent.'));
+        continue;
+      }
+      pubs.push({ id, ...pub.request });
+    }
     this.send({ t: 'hello', from: this.self, subs, pubs, trace: this.trace });
   }
 
-  /** To the leader, if one is known (otherwise the hello to the next one carries it). */
+  /**
+   * To the leader, if one is known (otherwise the hello to the next one carries it). To another tab, everything said
+   * in one turn goes in one post: a follower publishing a burst costs one clone per turn, not one per message.
+   */
   private send(message: ToLeader): void {
     if (!this.leader) return;
     if (this.leader === this.self) {
+      this.markSent(message);
       this.service?.handle(message);
       return;
     }
+    this.outgoing.push(message);
+    if (this.outgoing.length === 1) queueMicrotask(() => this.flushOut());
+  }
+
+  private flushOut(): void {
+    const list = this.outgoing;
+    if (list.length === 0) return;
+    this.outgoing = [];
+    const channel = this.leaderChannel;
+    if (!channel) return;
     try {
-      this.leaderChannel?.postMessage(message);
-    } catch (cause) {
-      // Only a publish can carry what a structured clone refuses (a function among its properties).
-      if (message.t !== 'pub') throw cause;
+      channel.postMessage(list.length === 1 ? list[0] : ({ t: 'many', from: this.self, list } satisfies ToLeader));
+      for (const message of list) this.markSent(message);
+    } catch {
+      // Something in it cannot be cloned (a function among a publish's properties): each on its own, to find it.
+      for (const message of list) this.postAlone(channel, message);
+    }
+  }
+
+  private markSent(message: ToLeader): void {
+    if (message.t === 'pub') {
       const pub = this.pubs.get(message.id);
-      this.pubs.delete(message.id);
-      pub?.reject(new WebMqttError(ErrorCode.INVALID_OPTIONS, 'Publish properties must be plain data (strings, numbers, arrays, objects, bytes) to reach the leader tab; remove functions and class instances.', { field: 'properties', cause, retryable: false }));
+      if (pub) pub.sent = true;
+    }
+  }
+
+  private postAlone(channel: TabChannel, message: ToLeader): void {
+    try {
+      channel.postMessage(message);
+      this.markSent(message);
+    } catch (cause) {
+      const refused = (id: number): void => {
+        const pub = this.pubs.get(id);
+        this.pubs.delete(id);
+        pub?.reject(new WebMqttError(ErrorCode.INVALID_OPTIONS, 'Publish properties must be plain data (strings, numbers, arrays, objects, bytes) to reach the leader tab; remove functions and class instances.', { field: 'properties', cause, retryable: false }));
+      };
+      if (message.t === 'pub') refused(message.id);
+      else if (message.t === 'hello') {
+        // A publish made before this tab knew its leader: the hello goes without it.
+        const pubs = message.pubs.filter((pub) => {
+          try {
+            structuredClone(pub);
+            return true;
+          } catch {
+            refused(pub.id);
+            return false;
+          }
+        });
+        channel.postMessage({ ...message, pubs });
+      } else throw cause;
     }
   }
 
@@ -351,6 +412,9 @@ export class SharedLink implements Link {
   private onInbox(message: ToTab): void {
     if (this.closed || message.leader !== this.leader) return;
     switch (message.t) {
+      case 'many':
+        for (const one of message.list) this.onInbox(one);
+        return;
       case 'welcome': {
         this.protocolVersion = message.protocolVersion;
         if (message.failure) this.lastFailure = fromWireError(message.failure);
