@@ -340,6 +340,24 @@ describe('shareAcrossTabs', () => {
     expect(q1.state).toBe('resolved');
   });
 
+  it("with protocolVersion 'auto', a new leader does not probe MQTT 5 again where the group found 3.1.1", async () => {
+    const w = world();
+    const a = w.open({ protocolVersion: 'auto' });
+    const connecting = a.client.connect();
+    await flush();
+    w.mqtt.fake.refuse(1);
+    await flush();
+    w.mqtt.fake.acceptConnack();
+    await connecting;
+    expect(w.mqtt.fake.protocolVersions).toEqual([5, 4]);
+    const b = await w.connected({ protocolVersion: 'auto' });
+    expect(b.client.protocolVersion).toBe(4);
+    w.tabs.crash(a.tab);
+    await flush();
+    expect(w.mqtt.created).toHaveLength(2);
+    expect(w.mqtt.fake.protocolVersions).toEqual([4]);
+  });
+
   it('validates the option', () => {
     expect(() => createClient({ url: 'wss://b.example.com/mqtt', shareAcrossTabs: 'yes' as never })).toThrowError(expect.objectContaining({ code: ErrorCode.INVALID_OPTIONS, field: 'shareAcrossTabs' }));
     expect(() => createClient({ url: 'wss://b.example.com/mqtt', shareAcrossTabs: { name: '' } })).toThrowError(expect.objectContaining({ field: 'shareAcrossTabs.name' }));

@@ -85,6 +85,8 @@ export class SharedLink implements Link {
   private service: LeaderService | undefined;
   /** The leader this tab relays to (after its hello), and how to reach it. */
   private leader: string | undefined;
+  /** The version the group's connection was last connected with. */
+  private provenVersion: 4 | 5 | undefined;
   /** The last of the leader's state changes applied (a new leader counts from 1 again). */
   private stateSeq = 0;
   private leaderChannel: TabChannel | undefined;
@@ -244,13 +246,23 @@ export class SharedLink implements Link {
       locks: this.locks,
       broadcast: (message) => this.groupChannel?.postMessage(message),
       toSelf: { group: (message) => this.onGroup(message), inbox: (message) => this.onInbox(message) },
-      connection: (emit) => this.deps.connection(this.opts, emit),
+      connection: (emit) => this.deps.connection(this.leaderOptions(), emit),
     });
     this.service = service;
     this.setRole('leader');
     // Started first: its `connecting` is what the hello's welcome then reports.
     service.start();
     this.relayTo(this.self);
+  }
+
+  /**
+   * The options this tab leads with: its own, except that a version the group's connection already settled on
+   * (`'auto'` found the broker speaks only 3.1.1) is not probed again with an MQTT 5 attempt.
+   */
+  private leaderOptions(): NormalizedOptions {
+    if (this.opts.protocolVersion !== 'auto' || this.provenVersion !== 4) return this.opts;
+    // Over the tab's own options (their hidden secrets included), only the version differs.
+    return Object.create(this.opts, { protocolVersion: { value: 4, enumerable: true } }) as NormalizedOptions;
   }
 
   /**
@@ -394,6 +406,7 @@ export class SharedLink implements Link {
     switch (message.t) {
       case 'state':
         this.protocolVersion = message.protocolVersion;
+        if (message.state.current === 'connected') this.provenVersion = message.protocolVersion;
         this.setState(message.state);
         return;
       case 'connect':
@@ -417,6 +430,7 @@ export class SharedLink implements Link {
         return;
       case 'welcome': {
         this.protocolVersion = message.protocolVersion;
+        if (message.state.current === 'connected') this.provenVersion = message.protocolVersion;
         if (message.failure) this.lastFailure = fromWireError(message.failure);
         const was = this.state;
         this.setState(message.state);
