@@ -9,7 +9,7 @@ const chromium = process.env['WEBMQTT_CHROMIUM'] ?? (existsSync('/usr/bin/chromi
 // Specs proving a capability every broker must have run in both projects; the rest (dev-broker
 // features, bundles, toolchains, demo) run once, against aedes. mqtt5/interop/overlapping skip
 // themselves per test where a broker lacks what they need.
-const everyBroker = /(^|\/)(seed-scenario|qos-retain-will|reconnect|browser-lifecycle|wss|offline-queue[\w-]*|auth-failure|token-auth|mqtt5|interop|overlapping-subscriptions|receive-maximum)\.spec\.ts$/;
+const everyBroker = /(^|\/)(seed-scenario|qos-retain-will|reconnect|browser-lifecycle|wss|offline-queue[\w-]*|auth-failure|token-auth|mqtt5|interop|overlapping-subscriptions|receive-maximum|tabs)\.spec\.ts$/;
 
 export default defineConfig<{ brokerKind: BrokerKind }>({
   testDir: './e2e',
