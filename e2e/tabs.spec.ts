@@ -242,7 +242,7 @@ test('1,000 QoS 1 publishes from two followers while the leader tab closes mid-s
   }
 });
 
-test('the leader tab\'s renderer crashes (CDP Page.crash): a follower leads and is connected again within 2 s, and delivers a publish', async ({ esmPage, site, broker, auth, topicPrefix }, testInfo) => {
+test('the leader tab\'s renderer crashes (CDP Page.crash): a follower leads and is connected again within 2 s, delivers a publish, and answers subscriptions made in the gap', async ({ esmPage, site, broker, auth, topicPrefix }, testInfo) => {
   const errors: string[] = [];
   const peer = await startPeer(broker, auth);
   try {
@@ -257,6 +257,8 @@ test('the leader tab\'s renderer crashes (CDP Page.crash): a follower leads and 
     const crashedAt = Date.now();
     // Never answers: the renderer it would answer from is gone.
     void cdp.send('Page.crash').catch(() => {});
+    // Subscribed right after the crash (as a rule before the next leader is known): answered by the next leader.
+    const during = Promise.all(followers.map((tab) => subscribe(tab, 'during', `${topic}/during`)));
     const next = await nextLeader(followers);
     const other = followers.find((tab) => tab !== next) as Page;
     await expect.poll(() => connectedAsLeaderAt(next), { intervals: [20] }).toBeDefined();
@@ -269,6 +271,9 @@ test('the leader tab\'s renderer crashes (CDP Page.crash): a follower leads and 
     await publish(other, topic, 'after the crash');
     for (const tab of followers) await expect.poll(() => got(tab, 'crash')).toEqual(['after the crash']);
     await expect.poll(() => sub.payloads).toEqual(['after the crash']);
+    await during;
+    await peer.publish(`${topic}/during`, 'to the subscriptions made in the gap', 1);
+    for (const tab of followers) await expect.poll(() => got(tab, 'during')).toEqual(['to the subscriptions made in the gap']);
     expect(await roleOf(other)).toBe('follower');
     expect(await stateOf(other)).toBe('connected');
     expect(errors).toEqual([]);
@@ -277,7 +282,7 @@ test('the leader tab\'s renderer crashes (CDP Page.crash): a follower leads and 
   }
 });
 
-test('subscriptions are ref-counted across tabs: UNSUBSCRIBE reaches the wire only when the last tab drops the filter, also when tabs close; handlers get only their own filter', async ({ esmPage, site, broker, auth, topicPrefix }, testInfo) => {
+test('subscriptions are ref-counted across tabs: UNSUBSCRIBE reaches the wire only when the last tab drops the filter, also when tabs crash or close; handlers get only their own filter', async ({ esmPage, site, broker, auth, topicPrefix }, testInfo) => {
   const errors: string[] = [];
   const proxy = await startWireProxy(broker.urls.ws);
   try {
@@ -318,7 +323,8 @@ test('subscriptions are ref-counted across tabs: UNSUBSCRIBE reaches the wire on
     await expect.poll(() => sent(link, 'unsubscribe')).toBe(1);
     expect(await unsubscribed()).toEqual([f1]);
 
-    // Two followers on one filter; the tabs close (page.close()) instead of unsubscribing.
+    // Two followers on one filter; instead of unsubscribing, one tab crashes (CDP Page.crash), then the other closes
+    // (page.close()).
     const f2 = `${topicPrefix}/f2`;
     await subscribe(a, 'f2', f2);
     await subscribe(b, 'f2', f2);
@@ -326,13 +332,15 @@ test('subscriptions are ref-counted across tabs: UNSUBSCRIBE reaches the wire on
     // The group's lock names are `webmqtt-tabs:<group>:…`; the leader waits on each other tab's lock to see it go.
     const leaderWatching = () => leader.evaluate(async () => (await navigator.locks.query()).pending?.filter((l) => l.name?.includes(':tab:')).length ?? 0);
     expect(await leaderWatching()).toBe(2);
-    await b.close();
+    const cdp = await b.context().newCDPSession(b);
+    // Never answers: the renderer it would answer from is gone.
+    void cdp.send('Page.crash').catch(() => {});
     // b's own filter goes with it; f2, which a still holds, stays.
     await expect.poll(unsubscribed).toEqual([f1, `${topicPrefix}/own/b`]);
     await expect.poll(() => sent(link, 'unsubscribe')).toBe(2);
     expect(await leaderWatching()).toBe(1);
-    await publish(leader, f2, 'after b closed');
-    await expect.poll(() => got(a, 'f2')).toEqual(['after b closed']);
+    await publish(leader, f2, 'after b crashed');
+    await expect.poll(() => got(a, 'f2')).toEqual(['after b crashed']);
     expect(await unsubscribed()).toEqual([f1, `${topicPrefix}/own/b`]);
     // The last tab holding f2 closes: now it goes.
     await a.close();
@@ -346,7 +354,7 @@ test('subscriptions are ref-counted across tabs: UNSUBSCRIBE reaches the wire on
   }
 });
 
-test('a follower\'s close() leaves the other tabs connected and receiving; the closed one is \'closed\'', async ({ esmPage, site, broker, auth, topicPrefix }, testInfo) => {
+test('a follower\'s close() leaves the other tabs connected and receiving, the closed one \'closed\'; the leader\'s close() hands the connection to the follower left', async ({ esmPage, site, broker, auth, topicPrefix }, testInfo) => {
   const errors: string[] = [];
   const proxy = await startWireProxy(broker.urls.ws);
   const peer = await startPeer(broker, auth);
@@ -376,6 +384,22 @@ test('a follower\'s close() leaves the other tabs connected and receiving; the c
     expect(await roleOf(leader)).toBe('leader');
     const link = onlySession(proxy);
     expect(openLinks(proxy)).toEqual([link]);
+
+    // The leader's own close(): the follower left takes over, with its subscription.
+    await leader.evaluate(() => (window as any).tab.client.close());
+    expect(await statesOf(leader)).toEqual(['connecting', 'connected', 'closed']);
+    await expect.poll(() => roleOf(staying)).toBe('leader');
+    await expect.poll(() => connectedAsLeaderAt(staying)).toBeDefined();
+    await peer.publish(topic, 'after the leader closed', 1);
+    await expect.poll(() => got(staying, 'm')).toEqual(['after one closed', 'from the one that stayed', 'after the leader closed']);
+    expect(await got(leader, 'm')).toEqual(['after one closed', 'from the one that stayed']);
+    const [before, after] = sessions(proxy) as [WireLink, WireLink];
+    expect(sessions(proxy)).toHaveLength(2);
+    expect(openLinks(proxy)).toEqual([after]);
+    // A clean handover: the old connection's DISCONNECT went out before the new one even opened (no session takeover).
+    const disconnect = before.packets.find((p) => p.direction === 'up' && p.type === 'disconnect');
+    expect(disconnect).toBeDefined();
+    expect(after.openedAt).toBeGreaterThanOrEqual(disconnect!.at);
     expect(errors).toEqual([]);
   } finally {
     await peer.close();
