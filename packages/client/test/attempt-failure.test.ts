@@ -45,6 +45,17 @@ describe('attempt-failure: what a close before CONNACK means', () => {
     expect(connectionLost(closed(1001, 'going away')).message).toBe('The connection to the broker was lost (close code 1001, reason "going away"); reconnecting.');
     expect(connectionLost(unknownOutcome()).code).toBe(ErrorCode.CONNECTION_LOST);
   });
+
+  it('names the broker DISCONNECT first, then the error MQTT.js or the transport reported, then the close', () => {
+    const goodbye = { reasonCode: 0x8b, reasonString: 'maintenance' };
+    expect(connectionLost(closed(1000), goodbye, undefined, 5)).toMatchObject({
+      code: ErrorCode.CONNECTION_LOST,
+      reasonCode: 0x8b,
+      message: 'The broker closed the connection (server shutting down: "maintenance").',
+    });
+    const error = connectionLost(unknownOutcome());
+    expect(connectionLost(closed(1001), undefined, error)).toBe(error);
+  });
 });
 
 describe('attempt-failure: Node transport errors', () => {

@@ -46,3 +46,22 @@ describe('BrokerUrls', () => {
     expect(await urls.next()).toBe('wss://a/mqtt');
   });
 });
+
+describe('BrokerUrls.follow', () => {
+  const opts = { auth: undefined, properties: undefined, password: 'pw', allowInsecureAuth: false };
+
+  it('sends the next attempt, once, to the server a broker named', async () => {
+    const urls = new BrokerUrls(['wss://a.example.com/mqtt', 'wss://b.example.com/mqtt']);
+    expect(await urls.next()).toBe('wss://a.example.com/mqtt');
+    expect(urls.follow('moved.example.com', 'wss://a.example.com/mqtt', opts)).toBe(true);
+    expect(await urls.next()).toBe('wss://moved.example.com/mqtt');
+    expect(await urls.next()).toBe('wss://b.example.com/mqtt');
+  });
+
+  it('refuses (false) a server the credentials must not go to, and ignores a reference it cannot follow', async () => {
+    const urls = new BrokerUrls(['ws://127.0.0.1/mqtt']);
+    expect(urls.follow('ws://other.example.com/mqtt', 'ws://127.0.0.1/mqtt', opts)).toBe(false);
+    expect(urls.follow('mqtt://other.example.com', 'ws://127.0.0.1/mqtt', opts)).toBe(true);
+    expect(await urls.next()).toBe('ws://127.0.0.1/mqtt');
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRefusal, reasonText, refusalError } from '../src/connection/connack';
+import { MAX_IN_FLIGHT, classifyRefusal, connectedInfo, reasonText, refusalError } from '../src/connection/connack';
 import { ErrorCode } from '../src/core/errors';
 
 describe('classifyRefusal', () => {
@@ -99,5 +99,13 @@ describe('refusalError', () => {
 
   it('says what the broker said', () => {
     expect(refusalError(0x89, 5).message).toContain('server busy');
+  });
+});
+
+describe('connectedInfo', () => {
+  it('takes the broker Receive Maximum, capped at MAX_IN_FLIGHT, and 65,535 when the broker names none', () => {
+    expect(connectedInfo({ sessionPresent: true, properties: { receiveMaximum: 10 } }, 5)).toEqual({ sessionPresent: true, protocolVersion: 5, receiveMaximum: 10, properties: { receiveMaximum: 10 } });
+    expect(connectedInfo({ properties: { receiveMaximum: 5_000 } }, 5).receiveMaximum).toBe(MAX_IN_FLIGHT);
+    expect(connectedInfo({ sessionPresent: false }, 4)).toEqual({ sessionPresent: false, protocolVersion: 4, receiveMaximum: MAX_IN_FLIGHT, properties: undefined });
   });
 });

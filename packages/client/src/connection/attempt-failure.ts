@@ -1,4 +1,5 @@
 import { ErrorCode, WebMqttError } from '../core/errors';
+import { reasonText } from './connack';
 
 /**
  * What a failed attempt means, in words that say what to check. Node's transport errors (TLS, HTTP status) are
@@ -13,6 +14,13 @@ export interface SocketOutcome {
   opened: boolean | undefined;
   closeCode: number | undefined;
   closeReason: string | undefined;
+}
+
+/** The broker's DISCONNECT (MQTT 5), or a CONNACK refusal that names another server. */
+export interface ServerGoodbye {
+  reasonCode: number;
+  serverReference?: string | undefined;
+  reasonString?: string | undefined;
 }
 
 /** An outcome with nothing known yet. */
@@ -57,9 +65,16 @@ export function closedBeforeConnack(outcome: SocketOutcome, where: string): WebM
   return new WebMqttError(ErrorCode.CONNECTION_REFUSED, `The connection closed before the broker answered${how}; check the URL (${where}) and that the broker is up.`);
 }
 
-/** The error for a connection that was up and is gone, with the close code where the transport shows it. Pure. */
-export function connectionLost(outcome: SocketOutcome): WebMqttError {
-  return new WebMqttError(ErrorCode.CONNECTION_LOST, `The connection to the broker was lost${closeText(outcome)}; reconnecting.`);
+/**
+ * Why a connection that was up is gone: the broker's DISCONNECT when it sent one, else the error MQTT.js or the
+ * transport reported, else what the socket showed (the close code where the transport shows it). Pure.
+ */
+export function connectionLost(outcome: SocketOutcome, goodbye?: ServerGoodbye, error?: WebMqttError, protocolVersion: 4 | 5 = 5): WebMqttError {
+  if (goodbye) {
+    const said = goodbye.reasonString ? `: ${JSON.stringify(goodbye.reasonString.slice(0, 200))}` : '';
+    return new WebMqttError(ErrorCode.CONNECTION_LOST, `The broker closed the connection (${reasonText(goodbye.reasonCode, protocolVersion)}${said}).`, { reasonCode: goodbye.reasonCode });
+  }
+  return error ?? new WebMqttError(ErrorCode.CONNECTION_LOST, `The connection to the broker was lost${closeText(outcome)}; reconnecting.`);
 }
 
 /**

@@ -22,6 +22,23 @@ export class BrokerUrls {
     this.#redirect = url;
   }
 
+  /**
+   * The next attempt goes to the server a broker named (a Server Reference, read against `from`, the URL in use),
+   * unless the credentials must not go there (plain ws:// to another machine): then false, and the configured URLs
+   * are kept rather than the client failed. A reference that cannot be followed at all is ignored.
+   */
+  follow(reference: string, from: string, opts: Parameters<typeof checkTransport>[1]): boolean {
+    const url = resolveServerReference(reference, from);
+    if (url === undefined) return true;
+    try {
+      checkTransport(url, opts);
+    } catch {
+      return false;
+    }
+    this.#redirect = url;
+    return true;
+  }
+
   async next(): Promise<string> {
     if (this.#redirect) {
       const url = this.#redirect;

@@ -1,5 +1,34 @@
 import { ErrorCode, WebMqttError } from '../core/errors';
 
+/**
+ * At most this many QoS 1/2 publishes unacknowledged at once, whatever the broker allows (3.1.1 has no limit).
+ * A half-open link goes unnoticed for up to 1.5 keepalive periods while publishes go on; MQTT.js re-sends every
+ * unacknowledged one after the next CONNACK, one round trip each, before it reports the connection. Without a
+ * cap that replay grows with the outage (1,000+ messages, a minute of `connecting` in the chaos run); with it,
+ * it takes at most MAX_IN_FLIGHT round trips.
+ */
+export const MAX_IN_FLIGHT = 100;
+
+/** Facts from a CONNACK the publish and subscribe layers need. */
+export interface ConnectedInfo {
+  sessionPresent: boolean;
+  protocolVersion: 4 | 5;
+  /**
+   * How many QoS 1/2 publishes may be unacknowledged at once: the broker's Receive Maximum (MQTT 5),
+   * at most {@link MAX_IN_FLIGHT}.
+   */
+  receiveMaximum: number;
+  /** MQTT 5 CONNACK properties, when any. */
+  properties: Record<string, unknown> | undefined;
+}
+
+/** What an accepting CONNACK tells the layers above. Pure. */
+export function connectedInfo(packet: Record<string, unknown>, protocolVersion: 4 | 5): ConnectedInfo {
+  const properties = packet['properties'] as Record<string, unknown> | undefined;
+  const brokerMaximum = typeof properties?.['receiveMaximum'] === 'number' ? properties['receiveMaximum'] : 65_535;
+  return { sessionPresent: packet['sessionPresent'] === true, protocolVersion, receiveMaximum: Math.min(brokerMaximum, MAX_IN_FLIGHT), properties };
+}
+
 /** What a refusal means for the next attempt. */
 export type RefusalKind = 'auth' | 'protocol' | 'unavailable' | 'other';
 

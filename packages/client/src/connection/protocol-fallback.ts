@@ -9,26 +9,28 @@ export class ProtocolFallback {
   /** The version of the next (or current) CONNECT. */
   version: 4 | 5;
   /** The broker refused MQTT 5 on this attempt. */
-  private refusedV5 = false;
+  #refusedV5 = false;
   /** Trying 3.1.1 after an MQTT 5 attempt got no CONNACK. */
-  private tentativeV4 = false;
+  #tentativeV4 = false;
   /** 'auto' settled on a version for the client's life. */
-  private settled = false;
+  #settled = false;
+  readonly #configured: 4 | 5 | 'auto';
 
-  constructor(private readonly configured: 4 | 5 | 'auto') {
+  constructor(configured: 4 | 5 | 'auto') {
+    this.#configured = configured;
     this.version = configured === 4 ? 4 : 5;
   }
 
   /** The broker refused this attempt's CONNECT with a return code (3.1.1) or reason code (5). */
   refused(code: number): void {
-    if (this.configured === 'auto' && this.version === 5 && classifyRefusal(code, 5) === 'protocol') this.refusedV5 = true;
+    if (this.#configured === 'auto' && this.version === 5 && classifyRefusal(code, 5) === 'protocol') this.#refusedV5 = true;
   }
 
   /** A CONNACK accepted the CONNECT: 'auto' keeps this version from now on. */
   accepted(): void {
-    if (this.configured !== 'auto') return;
-    this.settled = true;
-    this.tentativeV4 = false;
+    if (this.#configured !== 'auto') return;
+    this.#settled = true;
+    this.#tentativeV4 = false;
   }
 
   /**
@@ -39,23 +41,23 @@ export class ProtocolFallback {
    */
   retryInV4(error: WebMqttError, socketOpened?: boolean): boolean {
     // A socket that never opened says nothing of the MQTT version (a 404, a closed port): no second socket for it.
-    if (socketOpened !== false && this.shouldTryV4(error)) {
+    if (socketOpened !== false && this.#shouldTryV4(error)) {
       // 3.1.1-only brokers answer an MQTT 5 CONNECT with return code 1 or (aedes) just close the socket.
-      this.refusedV5 = false;
-      this.tentativeV4 = true;
+      this.#refusedV5 = false;
+      this.#tentativeV4 = true;
       this.version = 4;
       return true;
     }
-    if (this.tentativeV4) {
-      this.tentativeV4 = false;
+    if (this.#tentativeV4) {
+      this.#tentativeV4 = false;
       this.version = 5;
     }
     return false;
   }
 
-  private shouldTryV4(error: WebMqttError): boolean {
-    if (this.configured !== 'auto' || this.settled || this.version !== 5) return false;
-    if (this.refusedV5) return true;
+  #shouldTryV4(error: WebMqttError): boolean {
+    if (this.#configured !== 'auto' || this.#settled || this.version !== 5) return false;
+    if (this.#refusedV5) return true;
     // Only a socket that closed before CONNACK: not a timeout, not a refusal of the credentials.
     return error.code === ErrorCode.CONNECTION_REFUSED && error.reasonCode === undefined && error.field === undefined;
   }

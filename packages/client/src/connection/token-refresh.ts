@@ -24,29 +24,31 @@ export interface TokenRefreshHooks {
  * closed normally and the connection's usual reconnect asks the provider again (reason `expiring`).
  */
 export class TokenRefresh {
-  private refreshTimer: TimerHandle | undefined;
-  private drainTimer: TimerHandle | undefined;
-  private planned = false;
+  readonly #clock: Clock;
+  readonly #hooks: TokenRefreshHooks;
+  #refreshTimer: TimerHandle | undefined;
+  #drainTimer: TimerHandle | undefined;
+  #planned = false;
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly hooks: TokenRefreshHooks,
-  ) {}
+  constructor(clock: Clock, hooks: TokenRefreshHooks) {
+    this.#clock = clock;
+    this.#hooks = hooks;
+  }
 
   /** True while new publishes must wait: a planned reconnect is draining in-flight messages. */
   get draining(): boolean {
-    return this.planned;
+    return this.#planned;
   }
 
   /** After a CONNACK: no reconnect is planned any more; the refresh of the token just sent is armed. */
   connected(auth: NormalizedAuth | undefined, token: ResolvedToken | undefined): void {
-    this.planned = false;
+    this.#planned = false;
     if (!auth || !token) return;
-    const delay = refreshDelay(token, auth, this.clock.now());
+    const delay = refreshDelay(token, auth, this.#clock.now());
     if (delay === undefined) return;
-    this.refreshTimer = this.clock.setTimeout(() => {
-      this.refreshTimer = undefined;
-      this.begin();
+    this.#refreshTimer = this.#clock.setTimeout(() => {
+      this.#refreshTimer = undefined;
+      this.#begin();
     }, delay);
   }
 
@@ -55,34 +57,34 @@ export class TokenRefresh {
    * once, reason `expiring`); the refresh of the old token is dropped either way.
    */
   socketClosed(): boolean {
-    this.clock.clearTimeout(this.refreshTimer);
-    this.refreshTimer = undefined;
-    const planned = this.planned;
-    this.planned = false;
+    this.#clock.clearTimeout(this.#refreshTimer);
+    this.#refreshTimer = undefined;
+    const planned = this.#planned;
+    this.#planned = false;
     return planned;
   }
 
   /** Stops both timers (close, failure); a drain under way stops checking. */
   cancel(): void {
-    this.clock.clearTimeout(this.refreshTimer);
-    this.clock.clearTimeout(this.drainTimer);
-    this.refreshTimer = undefined;
-    this.drainTimer = undefined;
+    this.#clock.clearTimeout(this.#refreshTimer);
+    this.#clock.clearTimeout(this.#drainTimer);
+    this.#refreshTimer = undefined;
+    this.#drainTimer = undefined;
   }
 
-  private begin(): void {
-    if (!this.hooks.isConnected()) return;
-    this.planned = true;
-    this.hooks.pause();
-    const started = this.clock.now();
+  #begin(): void {
+    if (!this.#hooks.isConnected()) return;
+    this.#planned = true;
+    this.#hooks.pause();
+    const started = this.#clock.now();
     const check = (): void => {
-      this.drainTimer = undefined;
-      if (!this.hooks.isConnected() || !this.planned) return;
-      if (this.hooks.inFlight() > 0 && this.clock.now() - started < DRAIN_LIMIT_MS) {
-        this.drainTimer = this.clock.setTimeout(check, DRAIN_POLL_MS);
+      this.#drainTimer = undefined;
+      if (!this.#hooks.isConnected() || !this.#planned) return;
+      if (this.#hooks.inFlight() > 0 && this.#clock.now() - started < DRAIN_LIMIT_MS) {
+        this.#drainTimer = this.#clock.setTimeout(check, DRAIN_POLL_MS);
         return;
       }
-      this.hooks.disconnect();
+      this.#hooks.disconnect();
     };
     check();
   }

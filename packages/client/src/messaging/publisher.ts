@@ -48,71 +48,72 @@ const PLAIN_OPTIONS: Record<QoS, [Record<string, unknown>, Record<string, unknow
 export class Publisher {
   /** The offline queue (undefined with offlineQueue: false); the persisted outbox takes publishes back out of it. */
   readonly offline: OfflineQueue<PendingPublish> | undefined;
+  // #private: #mqtt reaches MQTT.js's options.password, which JSON.stringify and util.inspect must not; the rest are
+  // #private too, which the minifier shortens.
   /** Accepted while connected (or carried over from the offline queue), waiting for a window slot; FIFO. */
-  private waiting: PendingPublish[] = [];
-  private waitingHead = 0;
-  private waitingBytes = 0;
-  private readonly inFlight = new Set<PendingPublish>();
+  #waiting: PendingPublish[] = [];
+  #waitingHead = 0;
+  #waitingBytes = 0;
+  readonly #inFlight = new Set<PendingPublish>();
   /** QoS 0 runs handed to MQTT.js whose write has not been confirmed yet. */
-  private readonly writing = new Set<PendingPublish[]>();
-  private window = 65_535;
+  readonly #writing = new Set<PendingPublish[]>();
+  #window = 65_535;
   /** QoS 2 messages between PUBLISH and PUBCOMP, and how many of those the broker takes (see resume()). */
-  private inFlightQos2 = 0;
-  private qos2Window = 65_535;
+  #inFlightQos2 = 0;
+  #qos2Window = 65_535;
   /** The broker's Topic Alias Maximum from the last CONNACK (0: aliases not allowed). */
-  private topicAliasMaximum = 0;
-  private mqtt: MqttClient | undefined;
+  #topicAliasMaximum = 0;
+  #mqtt: MqttClient | undefined;
   /**
    * Publishes go straight to MQTT.js. Not a rule of its own but what the connection said last: resume() when its state
    * became one where STATE_TABLE says publishes go straight out (the CONNACK), pause() when it left it or while a
    * token refresh drains (the one condition the table cannot know). A send that finds the socket gone clears it too,
    * until the next resume(): the connection hears of the loss a moment later.
    */
-  private sending = false;
-  private pumping = false;
+  #sending = false;
+  #pumping = false;
   /** A pump is due at the end of this task: every publish() of one synchronous loop goes out together. */
-  private pumpDue = false;
+  #pumpDue = false;
   /** Cancels the pump scheduled for the next turn after a full burst. */
-  private cancelTurn: (() => void) | undefined;
-  private readonly turn: NextTurn;
-  private readonly microtask: SchedulingClock;
+  #cancelTurn: (() => void) | undefined;
+  readonly #turn: NextTurn;
+  readonly #microtask: SchedulingClock;
   /** The size last reported in a `queue` event (the outbox reports one of its own: outbox/outbox.ts). */
   announced = 0;
   /** With offlineQueue.persist, set by the outbox once open (outbox/outbox.ts): sees each publish as accepted, records QoS 1/2. */
   track: ((item: PendingPublish) => void) | undefined;
 
-  constructor(
-    limits: QueueLimits | false,
-    private readonly onQueue: (change: QueueChange) => void,
-    private readonly clock: Clock,
-  ) {
+  readonly #onQueue: (change: QueueChange) => void;
+
+  constructor(limits: QueueLimits | false, onQueue: (change: QueueChange) => void, clock: Clock) {
+    this.#onQueue = onQueue;
     this.offline = limits ? new OfflineQueue<PendingPublish>(limits) : undefined;
-    this.turn = nextTurn(clock);
-    this.microtask = schedulingClock(clock);
+    this.#turn = nextTurn(clock);
+    this.#microtask = schedulingClock(clock);
   }
 
   /** QoS 1/2 messages sent and not yet acknowledged. */
   get inFlightCount(): number {
-    return this.inFlight.size;
+    return this.#inFlight.size;
   }
 
   /** Messages accepted but not yet handed to the socket. */
   get queued(): { size: number; bytes: number } {
-    const waiting = this.waiting.length - this.waitingHead;
-    return { size: waiting + (this.offline?.size ?? 0), bytes: this.waitingBytes + (this.offline?.bytes ?? 0) };
+    const waiting = this.#waiting.length - this.#waitingHead;
+    return { size: waiting + (this.offline?.size ?? 0), bytes: this.#waitingBytes + (this.offline?.bytes ?? 0) };
   }
 
   submit(item: PendingPublish): void {
     this.track?.(item);
-    if (this.sending) {
-      this.pushWaiting(item);
+    if (this.#sending) {
+      this.#pushWaiting(item);
       // Not at once: a loop of publish() calls would hand MQTT.js one run per message, each with its
       // own callback, and MQTT.js adds a `drain` listener per callback (removal is quadratic).
-      if (!this.pumpDue) {
-        this.pumpDue = true;
-        this.microtask.queueMicrotask(() => {
-          this.pumpDue = false;
-          this.pump();
+      if (!this.#pumpDue) {
+        this.#pumpDue = true;
+        this.#microtask.queueMicrotask(() => {
+          this.#pumpDue = false;
+          this.#pump();
         });
       }
       return;
@@ -121,7 +122,7 @@ export class Publisher {
       item.reject(new WebMqttError(ErrorCode.CONNECTION_LOST, 'Not connected and the offline queue is disabled (offlineQueue: false); publish after the client is connected.'));
       return;
     }
-    this.emitQueue(this.enqueue(item));
+    this.#emitQueue(this.enqueue(item));
   }
 
   /** Into the offline queue, rejecting whatever the overflow policy gives up; returns how many that was. */
@@ -143,16 +144,16 @@ export class Publisher {
    * `qos2Maximum` (a tighter limit for brokers that cannot say how many QoS 2 messages they hold).
    */
   resume(mqtt: MqttClient, receiveMaximum: number, topicAliasMaximum = 0, qos2Maximum = receiveMaximum): void {
-    this.mqtt = mqtt;
-    this.topicAliasMaximum = topicAliasMaximum;
-    this.window = Math.max(1, receiveMaximum);
-    this.qos2Window = Math.max(1, Math.min(this.window, qos2Maximum));
-    this.sending = true;
+    this.#mqtt = mqtt;
+    this.#topicAliasMaximum = topicAliasMaximum;
+    this.#window = Math.max(1, receiveMaximum);
+    this.#qos2Window = Math.max(1, Math.min(this.#window, qos2Maximum));
+    this.#sending = true;
     if (this.offline && this.offline.size > 0) {
-      for (const item of this.offline.drain()) this.pushWaiting(item);
-      this.emitQueue();
+      for (const item of this.offline.drain()) this.#pushWaiting(item);
+      this.#emitQueue();
     }
-    this.pump();
+    this.#pump();
   }
 
   /**
@@ -161,86 +162,86 @@ export class Publisher {
    * write stuck behind a dead socket); QoS 1/2 in flight stay with MQTT.js, which resends them.
    */
   pause(): void {
-    this.sending = false;
-    this.stopTurn();
-    if (this.writing.size > 0) {
-      const unconfirmed = [...this.writing].flat();
-      this.writing.clear();
-      this.requeue(unconfirmed);
+    this.#sending = false;
+    this.#stopTurn();
+    if (this.#writing.size > 0) {
+      const unconfirmed = [...this.#writing].flat();
+      this.#writing.clear();
+      this.#requeue(unconfirmed);
     }
   }
 
   /** Rejects every message not yet acknowledged: waiting, queued and in flight. */
   rejectAll(error: WebMqttError): void {
-    this.sending = false;
-    this.stopTurn();
-    const all = [...[...this.writing].flat(), ...this.inFlight, ...this.waiting.slice(this.waitingHead), ...(this.offline?.drain() ?? [])];
-    this.writing.clear();
-    this.inFlight.clear();
-    this.inFlightQos2 = 0;
-    this.waiting = [];
-    this.waitingHead = 0;
-    this.waitingBytes = 0;
+    this.#sending = false;
+    this.#stopTurn();
+    const all = [...[...this.#writing].flat(), ...this.#inFlight, ...this.#waiting.slice(this.#waitingHead), ...(this.offline?.drain() ?? [])];
+    this.#writing.clear();
+    this.#inFlight.clear();
+    this.#inFlightQos2 = 0;
+    this.#waiting = [];
+    this.#waitingHead = 0;
+    this.#waitingBytes = 0;
     for (const item of all) item.reject(error);
-    if (all.length > 0) this.emitQueue();
+    if (all.length > 0) this.#emitQueue();
   }
 
-  private stopTurn(): void {
-    this.cancelTurn?.();
-    this.cancelTurn = undefined;
+  #stopTurn(): void {
+    this.#cancelTurn?.();
+    this.#cancelTurn = undefined;
   }
 
-  private pushWaiting(item: PendingPublish): void {
-    this.waiting.push(item);
-    this.waitingBytes += item.payload.byteLength + item.topic.length;
+  #pushWaiting(item: PendingPublish): void {
+    this.#waiting.push(item);
+    this.#waitingBytes += item.payload.byteLength + item.topic.length;
   }
 
   /** Puts messages back at the head of the line, in their order. */
-  private requeue(items: PendingPublish[]): void {
-    this.waiting.splice(this.waitingHead, 0, ...items);
-    for (const item of items) this.waitingBytes += item.payload.byteLength + item.topic.length;
+  #requeue(items: PendingPublish[]): void {
+    this.#waiting.splice(this.#waitingHead, 0, ...items);
+    for (const item of items) this.#waitingBytes += item.payload.byteLength + item.topic.length;
   }
 
-  private pump(): void {
-    if (this.pumping || this.cancelTurn !== undefined) return;
-    this.pumping = true;
+  #pump(): void {
+    if (this.#pumping || this.#cancelTurn !== undefined) return;
+    this.#pumping = true;
     // Plain QoS 0 messages handed over in this turn; one MQTT.js callback settles them all (see sendBatch).
     const batch: PendingPublish[] = [];
     let handed = 0;
     try {
-      while (this.sending && this.waitingHead < this.waiting.length) {
+      while (this.#sending && this.#waitingHead < this.#waiting.length) {
         if (handed >= BURST) {
           // Yield to the event loop (incoming messages, the page) and go on in the next turn.
-          this.cancelTurn = this.turn(() => {
-            this.cancelTurn = undefined;
-            this.pump();
+          this.#cancelTurn = this.#turn(() => {
+            this.#cancelTurn = undefined;
+            this.#pump();
           });
           break;
         }
-        const next = this.waiting[this.waitingHead] as PendingPublish;
-        if (next.qos > 0 && this.inFlight.size >= this.window) break;
-        if (next.qos === 2 && this.inFlightQos2 >= this.qos2Window) break;
-        this.waitingHead++;
-        this.waitingBytes -= next.payload.byteLength + next.topic.length;
+        const next = this.#waiting[this.#waitingHead] as PendingPublish;
+        if (next.qos > 0 && this.#inFlight.size >= this.#window) break;
+        if (next.qos === 2 && this.#inFlightQos2 >= this.#qos2Window) break;
+        this.#waitingHead++;
+        this.#waitingBytes -= next.payload.byteLength + next.topic.length;
         handed++;
         if (next.qos === 0 && next.properties === undefined) {
           batch.push(next);
           continue;
         }
         // Order on the wire is the order of publish() calls: the run so far goes first.
-        if (batch.length > 0) this.sendBatch(batch.splice(0));
-        this.send(next);
+        if (batch.length > 0) this.#sendBatch(batch.splice(0));
+        this.#send(next);
       }
-      if (batch.length > 0) this.sendBatch(batch.splice(0));
-      if (handed > 0) this.uncorkStream();
-      if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
-        this.waiting = this.waiting.slice(this.waitingHead);
-        this.waitingHead = 0;
+      if (batch.length > 0) this.#sendBatch(batch.splice(0));
+      if (handed > 0) this.#uncorkStream();
+      if (this.#waitingHead > 1024 && this.#waitingHead * 2 > this.#waiting.length) {
+        this.#waiting = this.#waiting.slice(this.#waitingHead);
+        this.#waitingHead = 0;
       }
       // Tell listeners once the backlog they were told about has gone out (not on every message).
-      if (this.announced > 0 && this.waitingHead === this.waiting.length && (this.offline?.size ?? 0) === 0) this.emitQueue();
+      if (this.announced > 0 && this.#waitingHead === this.#waiting.length && (this.offline?.size ?? 0) === 0) this.#emitQueue();
     } finally {
-      this.pumping = false;
+      this.#pumping = false;
     }
   }
 
@@ -250,31 +251,31 @@ export class Publisher {
    * so every publish waited 4 ms to leave. What this turn handed over goes to the socket now (the
    * socket below batches it, see batching-socket.ts); MQTT.js's own uncorks later find nothing to do.
    */
-  private uncorkStream(): void {
-    const stream = (this.mqtt as unknown as { stream?: { writableCorked?: number; uncork?: () => void } } | undefined)?.stream;
+  #uncorkStream(): void {
+    const stream = (this.#mqtt as unknown as { stream?: { writableCorked?: number; uncork?: () => void } } | undefined)?.stream;
     if (typeof stream?.uncork !== 'function') return;
     for (let corked = stream.writableCorked ?? 0; corked > 0; corked--) stream.uncork();
   }
 
-  private publishOptions(item: PendingPublish): Record<string, unknown> {
+  #publishOptions(item: PendingPublish): Record<string, unknown> {
     // MQTT.js copies the options it is given: without properties one shared object per (qos, retain) does.
     if (!item.properties) return PLAIN_OPTIONS[item.qos][item.retain ? 1 : 0];
     return { qos: item.qos, retain: item.retain, properties: item.properties };
   }
 
   /** True when an MQTT.js error means the socket is gone (the message was not delivered), not a refusal of this message. */
-  private socketGone(): boolean {
-    const mqtt = this.mqtt as (MqttClient & { stream?: { destroyed?: boolean } }) | undefined;
+  #socketGone(): boolean {
+    const mqtt = this.#mqtt as (MqttClient & { stream?: { destroyed?: boolean } }) | undefined;
     return !mqtt || !mqtt.connected || mqtt.disconnecting || mqtt.stream?.destroyed === true;
   }
 
   /** A send failed because the socket went away: back to the head of the line until the next CONNACK. */
-  private socketFailed(items: PendingPublish[]): void {
-    this.sending = false;
-    this.requeue(items);
+  #socketFailed(items: PendingPublish[]): void {
+    this.#sending = false;
+    this.#requeue(items);
   }
 
-  private refused(item: PendingPublish, error: Error & { code?: unknown }): void {
+  #refused(item: PendingPublish, error: Error & { code?: unknown }): void {
     const code = typeof error.code === 'number' ? error.code : undefined;
     item.reject(new WebMqttError(
       ErrorCode.PUBLISH_REJECTED,
@@ -290,71 +291,71 @@ export class Publisher {
    * order, with a single callback on the last one: MQTT.js calls it once the whole run is written.
    * A callback per message would add a `drain` listener per message.
    */
-  private sendBatch(batch: PendingPublish[]): void {
-    const mqtt = this.mqtt as MqttClient;
-    if (this.socketGone()) {
-      this.socketFailed(batch);
+  #sendBatch(batch: PendingPublish[]): void {
+    const mqtt = this.#mqtt as MqttClient;
+    if (this.#socketGone()) {
+      this.#socketFailed(batch);
       return;
     }
     const last = batch.length - 1;
     for (let i = 0; i < last; i++) {
       const item = batch[i] as PendingPublish;
-      mqtt.publish(item.topic, item.payload as never, this.publishOptions(item));
+      mqtt.publish(item.topic, item.payload as never, this.#publishOptions(item));
     }
     const tail = batch[last] as PendingPublish;
-    this.writing.add(batch);
-    mqtt.publish(tail.topic, tail.payload as never, this.publishOptions(tail), (error?: Error) => {
+    this.#writing.add(batch);
+    mqtt.publish(tail.topic, tail.payload as never, this.#publishOptions(tail), (error?: Error) => {
       // Already requeued by pause() or rejected by rejectAll() when it is no longer being written.
-      if (!this.writing.delete(batch)) return;
+      if (!this.#writing.delete(batch)) return;
       if (!error) {
         for (const item of batch) item.resolve();
-        this.pump();
+        this.#pump();
         return;
       }
-      this.socketFailed(batch);
+      this.#socketFailed(batch);
     });
   }
 
-  private send(item: PendingPublish): void {
-    const mqtt = this.mqtt as MqttClient;
-    if (this.socketGone()) {
-      this.socketFailed([item]);
+  #send(item: PendingPublish): void {
+    const mqtt = this.#mqtt as MqttClient;
+    if (this.#socketGone()) {
+      this.#socketFailed([item]);
       return;
     }
     const alias = item.properties?.['topicAlias'];
-    if (alias !== undefined && !(Number.isInteger(alias) && (alias as number) >= 1 && (alias as number) <= this.topicAliasMaximum)) {
+    if (alias !== undefined && !(Number.isInteger(alias) && (alias as number) >= 1 && (alias as number) <= this.#topicAliasMaximum)) {
       // MQTT.js would drop its own "out of range" error and leave the publish pending forever.
       item.reject(new WebMqttError(
         ErrorCode.INVALID_OPTIONS,
-        `properties.topicAlias must be from 1 to the broker's Topic Alias Maximum (${this.topicAliasMaximum}) (got ${String(alias)}).`,
+        `properties.topicAlias must be from 1 to the broker's Topic Alias Maximum (${this.#topicAliasMaximum}) (got ${String(alias)}).`,
         { field: 'topicAlias', retryable: false },
       ));
       return;
     }
     const tracked = item.qos > 0;
-    if (tracked) this.inFlight.add(item);
-    else this.writing.add([item]);
-    if (item.qos === 2) this.inFlightQos2++;
-    const single = tracked ? undefined : [...this.writing].at(-1);
-    mqtt.publish(item.topic, item.payload as never, this.publishOptions(item), (error?: Error & { code?: unknown }) => {
+    if (tracked) this.#inFlight.add(item);
+    else this.#writing.add([item]);
+    if (item.qos === 2) this.#inFlightQos2++;
+    const single = tracked ? undefined : [...this.#writing].at(-1);
+    mqtt.publish(item.topic, item.payload as never, this.#publishOptions(item), (error?: Error & { code?: unknown }) => {
       // Already rejected by rejectAll() (or requeued by pause()) when no longer tracked.
-      if (tracked ? !this.inFlight.delete(item) : !this.writing.delete(single as PendingPublish[])) return;
-      if (item.qos === 2) this.inFlightQos2--;
+      if (tracked ? !this.#inFlight.delete(item) : !this.#writing.delete(single as PendingPublish[])) return;
+      if (item.qos === 2) this.#inFlightQos2--;
       if (!error) item.resolve();
-      else if (typeof error.code === 'number' || !this.socketGone()) this.refused(item, error);
+      else if (typeof error.code === 'number' || !this.#socketGone()) this.#refused(item, error);
       else {
         // QoS 1/2: MQTT.js only fails these when the socket went away before it stored them.
-        this.socketFailed([item]);
+        this.#socketFailed([item]);
         return;
       }
-      this.pump();
+      this.#pump();
     });
   }
 
   /** Tells `queue` listeners the size now, and how many this change dropped. */
-  private emitQueue(dropped = 0): void {
+  #emitQueue(dropped = 0): void {
     const { size, bytes } = this.queued;
     this.announced = size;
-    this.onQueue(dropped > 0 ? { size, bytes, dropped } : { size, bytes });
+    this.#onQueue(dropped > 0 ? { size, bytes, dropped } : { size, bytes });
   }
 }
