@@ -41,7 +41,8 @@ export async function router(ctx) {
   const noop = () => {};
 
   const client = createClient({ url: 'ws://127.0.0.1:9/mqtt' });
-  const ours = client.subscriptions?.router;
+  // The client's link (link/local-link.ts) holds the subscriptions; the Router is their plain `router` field.
+  const ours = client.link?.subscriptions?.router;
   if (!ours?.add) throw new Error('cannot reach the client\'s Router (internal field renamed?)');
   const q = new qlobber.Qlobber({ separator: '/', wildcard_one: '+', wildcard_some: '#' });
   const tAddOurs = performance.now();
