@@ -22,32 +22,37 @@ import { bundleApp, dist, EVERY_EXPORT, gz, MINIMAL_APP, requireBuilt, terse, up
  * front, -494 B in the browser app).
  * Then issue #15's persisted outbox (a lazy chunk of 3,154 B gz, loaded only with offlineQueue.persist): every-chunk
  * budgets raised to 25,500 / 45,200 B (measured 25,251 / 44,751 B); up front 21,145 B (its 1-line link).
+ * Then issue #14: the seam (the client talks to a Link: LocalLink in this tab) and the tab relay (shareAcrossTabs, a
+ * lazy chunk of ~3.6 KB gz: shared-link, leader service, protocol, Web Locks wrapper) with its 1-line deferred link:
+ * up front 21,145 -> 21,673 B (+528: the seam's forwarding and the deferred link), every chunk 25,251 -> 29,733 B;
+ * the single-file builds carry the relay inline (+4.2 KB each).
  * The budgets are the measurement + ~1 % and only stop growth. Lower them as the code shrinks.
  */
 const BUDGETS = {
   /** Everything dist/index.mjs can load (the lazy chunks too; mqtt and eventemitter3 external), minified with terser. Target: 5 * 1024. */
-  ownCode: 25_500,
+  ownCode: 30_030,
   /** What an app using only createClient/connect/subscribe/publish loads up front (lazy chunks left out). Target: 3 * 1024. */
-  minimalInitial: 21_360,
+  minimalInitial: 21_890,
   /**
    * A minimal browser app with everything bundled, as a bundler builds it through the `browser` export condition:
    * dist/index.browser.mjs, the lean MQTT.js (dist/mqtt-lean.mjs) and eventemitter3, minified. Target: 40 KB.
    * Measured: 39,850 B when the lean build landed (with MQTT.js's prebuilt dist: 119,431 B), 40,505 B after the
    * security checks of issue #19, 42,147 B after issue #13's client changes, 44,751 B with #15's outbox chunk (which
-   * only apps with offlineQueue.persist load: see minimalBrowserUpFront). Budget: the measurement + 1 %.
+   * only apps with offlineQueue.persist load: see minimalBrowserUpFront), 49,352 B with #14's tab relay chunk (which
+   * only apps with shareAcrossTabs load). Budget: the measurement + 1 %.
    */
-  minimalBrowserApp: 45_200,
+  minimalBrowserApp: 49_850,
   /**
    * The same app's code the page loads up front: chunks behind a dynamic import (request/respond, messages(), the
    * outbox) left out, as #15 counts what an app "ships" ("an app that never sets persist does not ship it").
-   * Measured 41,750 B: the 40 KB target (40,960 B) is MISSED by 790 B. The budget is that measurement + 1 % so CI
-   * stops further growth; lower it to 40_960 when met.
+   * Measured 41,750 B, then 42,364 B with #14's seam and deferred link: the 40 KB target (40,960 B) is MISSED by
+   * 1,404 B. The budget is that measurement + 1 % so CI stops further growth; lower it to 40_960 when met.
    */
-  minimalBrowserUpFront: 42_170,
-  /** dist/webmqtt.browser.mjs as shipped (the lean MQTT.js inside; 40,797 B when the lean build landed, 41,382 B with the checks of #19, 43,034 B after #13, 45,659 B with #15's outbox). Target (as for the UMD): 45 KB, the budget. */
-  browserEsm: 46_080,
-  /** dist/webmqtt.umd.min.js as shipped (the lean MQTT.js inside; 40,891 B when the lean build landed, 41,488 B with the checks of #19, 43,144 B after #13, 45,782 B with #15's outbox). Target: 45 KB, the budget. */
-  umdMin: 46_080,
+  minimalBrowserUpFront: 42_790,
+  /** dist/webmqtt.browser.mjs as shipped (the lean MQTT.js inside; 40,797 B when the lean build landed, 41,382 B with the checks of #19, 43,034 B after #13, 45,659 B with #15's outbox, 50,004 B with #14's tab relay). Target (as for the UMD): 45 KB (46,080 B), MISSED by 3,924 B since #14; budget the measurement + 1 %. */
+  browserEsm: 50_500,
+  /** dist/webmqtt.umd.min.js as shipped (the lean MQTT.js inside; 40,891 B when the lean build landed, 41,488 B with the checks of #19, 43,144 B after #13, 45,782 B with #15's outbox, 50,115 B with #14's tab relay). Target: 45 KB (46,080 B), MISSED by 4,035 B since #14; budget the measurement + 1 %. */
+  umdMin: 50_620,
 };
 
 /** dist/index.mjs bundled from `app` (deps external) and minified: with `inline`, every chunk; without, the up-front ones. */

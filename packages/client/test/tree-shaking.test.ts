@@ -20,8 +20,10 @@ const built = requireBuilt('tree-shaking and module scope of dist', 'index.mjs',
  * stops that first). Lower it as the client's optional parts move out of the first chunk.
  * Lowered to 0.843 when the persisted outbox (issue #15, ~3 KB gz) came as a chunk of its own: measured 21,145 /
  * 25,251 B = 0.8374 (+0.0056); the smallest chunk (the message stream) moved up front makes it ~0.853.
+ * Lowered to 0.735 when the tab relay (issue #14, ~3.6 KB gz) came as a chunk of its own: measured 21,673 / 29,733 B
+ * = 0.7289 (+0.0061); the message stream moved up front makes it ~0.741.
  */
-const MAX_UP_FRONT_RATIO = 0.843;
+const MAX_UP_FRONT_RATIO = 0.735;
 
 /** The minimal app, and one that also uses request/respond/messages. */
 const APPS = {
