@@ -16,6 +16,7 @@ export type {
   TokenPlacement,
   UrlOption,
   QoS,
+  ShareAcrossTabsOptions,
   TlsMaterial,
   TlsVersion,
 } from './core/options';
@@ -31,4 +32,5 @@ export type { OverflowPolicy } from './messaging/offline-queue';
 export type { Logger } from './core/logger';
 export type { Clock } from './core/clock';
 export type { BrowserSignals, BrowserSignal } from './platform/browser-signals';
+export type { TabPlatform, TabChannel, TabLocks, HeldLock } from './platform/tab-platform';
 export type { MqttFactory, MqttFactoryContext, SocketWatcher } from './connection/mqtt-factory';

@@ -83,6 +83,12 @@ export interface OfflineQueueOptions {
   persist?: boolean | undefined;
 }
 
+/** The tab group of option `shareAcrossTabs`. */
+export interface ShareAcrossTabsOptions {
+  /** The group's name: tabs of this origin with the same name share one connection. Default: the URL(s) and the clientId. */
+  name?: string | undefined;
+}
+
 /** MQTT quality of service: 0 at most once, 1 at least once, 2 exactly once. */
 export type QoS = 0 | 1 | 2;
 
@@ -191,7 +197,7 @@ export interface ClientOptions {
    * with a `url` function). Where the browser has no Web Locks or BroadcastChannel the client runs alone (`'solo'`).
    * Default false. See the README, "One connection for all tabs".
    */
-  shareAcrossTabs?: boolean | { name?: string | undefined } | undefined;
+  shareAcrossTabs?: boolean | ShareAcrossTabsOptions | undefined;
   /** React to the browser's online, offline, visibility and pageshow events (no attempts while offline). Default true. */
   browserEvents?: boolean | undefined;
   /** Where diagnostics go (`debug`, `info`, `warn`, `error`). Default: silent. */

@@ -5,13 +5,17 @@
 
 /** The part of a BroadcastChannel the tab relay uses. */
 export interface TabChannel {
+  /** Sends a structured clone of `message` to every other channel of this name in the origin. */
   postMessage(message: unknown): void;
+  /** Stops sending and receiving. */
   close(): void;
+  /** Receives what other channels of this name sent. */
   onmessage: ((event: { data: unknown }) => void) | null;
 }
 
 /** A held lock: `release()` gives it up (idempotent). */
 export interface HeldLock {
+  /** Gives the lock up; the next request waiting for it is granted. */
   release(): void;
 }
 
@@ -23,7 +27,9 @@ export interface TabLocks {
 
 /** Option `tabPlatform`: where locks and channels come from. */
 export interface TabPlatform {
+  /** The Web Locks of this origin. */
   locks(): TabLocks;
+  /** A new BroadcastChannel named `name`. */
   channel(name: string): TabChannel;
   /**
    * The page is hidden for good or into the back-forward cache (`'hide'`), or back from that cache (`'show'`);
