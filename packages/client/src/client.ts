@@ -16,6 +16,7 @@ import { LocalLink } from './link/local-link';
 import { DeferredLink } from './link/deferred-link';
 import { browserCanShare } from './platform/tab-support';
 import { createMessage } from './messaging/message';
+import { nextTurn } from './core/next-turn';
 
 const QOS_VALUES: readonly unknown[] = [0, 1, 2];
 
@@ -236,6 +237,12 @@ export class WebMqttClient {
   }
 }
 
+/** The injected clock's next turn, for the tab relay. */
+function leaderTurn(opts: NormalizedOptions): (fn: () => void) => void {
+  const turn = nextTurn(opts.clock ?? systemClock);
+  return (fn) => void turn(fn);
+}
+
 /** The link for these options: a shared one with `shareAcrossTabs` where the browser can share, this tab's otherwise. */
 function linkFor(opts: NormalizedOptions, emit: LinkEmit): Link {
   const share = opts.shareAcrossTabs && opts.tabPlatform !== null && (opts.tabPlatform !== undefined || browserCanShare());
@@ -243,7 +250,7 @@ function linkFor(opts: NormalizedOptions, emit: LinkEmit): Link {
   // The relay is a chunk of its own; should it fail to load (a redeploy removed it), the tab connects alone.
   return new DeferredLink(
     import('./tabs/shared-link').then(
-      (m) => new m.SharedLink(opts, emit, { connection: (o, e) => new LocalLink(o, e, 'leader'), message: (wire) => createMessage(wire) }),
+      (m) => new m.SharedLink(opts, emit, { connection: (o, e) => new LocalLink(o, e, 'leader'), message: (wire) => createMessage(wire), later: leaderTurn(opts) }),
       () => new LocalLink(opts, emit),
     ),
   );

@@ -14,6 +14,11 @@ function world() {
   const tabs = new FakeTabs();
   const mqtt = fakeFactory();
   const clock = new ManualClock();
+  // The leader hands its answers over on the clock's next turn: a real one here (timers stay manual).
+  (clock as ManualClock & { nextTurn(fn: () => void): () => void }).nextTurn = (fn) => {
+    const turn = setImmediate(fn);
+    return () => clearImmediate(turn);
+  };
   let n = 0;
   const open = (overrides: Partial<ClientOptions> = {}, tab = `tab${++n}`): { client: WebMqttClient; tab: string; roles: string[]; states: string[] } => {
     const client = createClient({

@@ -32,6 +32,8 @@ export interface LeaderEnvironment {
   toSelf: { group(message: ToGroup): void; inbox(message: ToTab): void };
   /** The connection in this tab (a LocalLink), emitting through `emit`. */
   connection(emit: LinkEmit): Link;
+  /** Runs `fn` in a later task (a MessageChannel turn in browsers: never throttled as timers of hidden tabs are). */
+  later(fn: () => void): void;
 }
 
 /** A tab the leader serves. */
@@ -69,7 +71,15 @@ export class LeaderService {
   /** The last CONNACK's, for tabs that join once connected. */
   private sessionPresent: boolean | undefined;
 
+  /**
+   * When the turn's queue is handed over: on the next task, not the next microtask. A post to another tab is an IPC
+   * that costs the leader far more than the clone; a PUBACK per WebSocket message would otherwise cost one post each
+   * (a follower's QoS 1 burst at Mosquitto's window of 20 ran at 0.49x the leader's own, 0.65x with this).
+   */
+  private readonly later: (fn: () => void) => void;
+
   constructor(private readonly env: LeaderEnvironment) {
+    this.later = env.later;
     this.inbox = env.channel(leaderInbox(env.group, env.self));
     this.inbox.onmessage = (event) => this.handle(event.data as ToLeader);
     const emit: LinkEmit = (event, payload) => this.fanOut(event, payload);
@@ -247,7 +257,7 @@ export class LeaderService {
     this.due.add(tab);
     if (this.flushing) return;
     this.flushing = true;
-    queueMicrotask(() => this.flush());
+    this.later(() => this.flush());
   }
 
   /**

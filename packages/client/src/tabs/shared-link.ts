@@ -27,6 +27,8 @@ import {
 export interface SharedLinkDeps {
   connection(opts: NormalizedOptions, emit: LinkEmit): Link;
   message(wire: WireMessage): Message;
+  /** The system's next turn (a MessageChannel message in browsers). */
+  later(fn: () => void): void;
 }
 
 interface LiveSubscription {
@@ -247,6 +249,7 @@ export class SharedLink implements Link {
       broadcast: (message) => this.groupChannel?.postMessage(message),
       toSelf: { group: (message) => this.onGroup(message), inbox: (message) => this.onInbox(message) },
       connection: (emit) => this.deps.connection(this.leaderOptions(), emit),
+      later: this.deps.later,
     });
     this.service = service;
     this.setRole('leader');
