@@ -1,11 +1,8 @@
-import { ErrorCode, toWebMqttError, type WebMqttError } from '../core/errors';
-import type { QueueChange } from '../core/events';
+import { ErrorCode, toWebMqttError } from '../core/errors';
 import type { MqttFactory } from '../connection/mqtt-factory';
 import type { NormalizedOptions } from '../core/options';
 import type { Publisher } from '../messaging/publisher';
-
-/** How the outbox emits the client's `error` and `queue` events. */
-export type OutboxEmit = <E extends 'error' | 'queue'>(event: E, payload: E extends 'error' ? WebMqttError : QueueChange) => void;
+import type { OutboxEmit } from './outbox';
 
 /**
  * With `offlineQueue.persist`, the factory the connection creates MQTT.js with first waits for the outbox (a chunk of

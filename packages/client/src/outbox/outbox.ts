@@ -5,7 +5,6 @@ import type { MqttFactory, MqttFactoryContext } from '../connection/mqtt-factory
 import type { NormalizedOptions } from '../core/options';
 import type { PendingPublish, Publisher } from '../messaging/publisher';
 import { OutboxDb, type OutboxRecord } from './outbox-db';
-import type { OutboxEmit } from './outbox-link';
 import { OutboxStore } from './outbox-store';
 
 /**
@@ -22,6 +21,9 @@ export const outboxName = (clientId: string): string => `webmqtt-outbox/${client
 export interface Outbox {
   create(factory: MqttFactory, url: string, options: IClientOptions, context?: MqttFactoryContext): Promise<MqttClient>;
 }
+
+/** How the outbox emits the client's `error` and `queue` events. */
+export type OutboxEmit = <E extends 'error' | 'queue'>(event: E, payload: E extends 'error' ? WebMqttError : QueueChange) => void;
 
 /**
  * Opens the outbox of `opts.clientId` and hands the publisher what an earlier page left: the publishes not yet sent,
