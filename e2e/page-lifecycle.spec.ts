@@ -1,11 +1,8 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Page, type TestInfo } from '@playwright/test';
+import type { Page, TestInfo } from '@playwright/test';
 import { createClient, type WebMqttClient } from '@webmqtt/client';
-import sirv from 'sirv';
 import { test, expect } from './support/fixtures';
 import { goBackground, openWithTimerModel, type WakeUps } from './support/background-timers';
+import { launchBfcacheBrowser } from './support/bfcache-browser';
 
 // A tab in the background and a page in the back-forward cache, as far as headless Chromium lets us
 // emulate them. What each test can and cannot prove is said in its comments and in docs/package-checks.md.
@@ -37,35 +34,6 @@ async function connectSubject(page: Page, args: { url: string; token: string; to
     await w.subject.client.connect();
     await w.subject.client.subscribe(topic, () => {}, { qos: 1 });
   }, args);
-}
-
-/**
- * The e2e pages and the client's dist as a production server sends them: cacheable, no
- * `Cache-Control: no-store`. (The shared static server runs sirv in dev mode, whose no-store keeps any
- * page that used a WebSocket out of Chromium's bfcache: reason "websocket-used-with-ccns".)
- */
-async function productionSite(): Promise<{ url: string; close(): Promise<void> }> {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  const dist = sirv(`${root}/packages/client/dist`, { maxAge: 60 });
-  const pages = sirv(`${root}/e2e/pages`, { maxAge: 60 });
-  const server = createServer((req, res) => {
-    const notFound = () => {
-      res.statusCode = req.url === '/favicon.ico' ? 204 : 404;
-      res.end();
-    };
-    if (req.url?.startsWith('/dist/')) {
-      req.url = req.url.slice('/dist'.length);
-      dist(req, res, notFound);
-    } else pages(req, res, notFound);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
 }
 
 const subjectState = (page: Page) => page.evaluate(() => (window as any).subject.client.state as string);
@@ -217,10 +185,11 @@ test('pageshow with persisted=true while waiting out a long backoff reconnects a
 
 test('real back-forward cache (bfcache enabled in a dedicated Chromium): going back restores a working client', async ({ broker, token, topicPrefix }, testInfo) => {
   test.setTimeout(90_000);
-  // Playwright launches Chromium with --disable-back-forward-cache; this test needs it on.
-  const launchOptions = (testInfo.project.use as { launchOptions?: Parameters<typeof chromium.launch>[0] }).launchOptions ?? {};
-  const browser = await chromium.launch({ ...launchOptions, headless: true, ignoreDefaultArgs: ['--disable-back-forward-cache'] });
-  const site = await productionSite();
+  // Playwright launches Chromium with --disable-back-forward-cache, and the shared static server's no-store keeps a
+  // page that used a WebSocket out of the bfcache: this test needs its own Chromium and a production-like server.
+  const bfcache = await launchBfcacheBrowser(testInfo);
+  const browser = bfcache.browser;
+  const site = { url: bfcache.siteUrl };
   try {
     const page = await browser.newPage();
     const errors: string[] = [];
@@ -260,7 +229,6 @@ test('real back-forward cache (bfcache enabled in a dedicated Chromium): going b
     testInfo.annotations.push({ type: 'states across bfcache', description: JSON.stringify(await subjectStates(page)) });
     expect(errors).toEqual([]);
   } finally {
-    await browser.close();
-    await site.close();
+    await bfcache.close();
   }
 });

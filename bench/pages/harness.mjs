@@ -1,6 +1,7 @@
 // The one bench page. Query: mode (throughput | latency | online), client, url, qos, ... and
 // `report`, the URL results are POSTed to. Nothing here talks to DevTools.
 import { CLIENTS } from './clients.mjs';
+import { countSends } from './wire-count.mjs';
 
 const q = new URLSearchParams(location.search);
 const report = q.get('report');
@@ -10,16 +11,9 @@ addEventListener('error', (e) => fail(e.error ?? e.message));
 addEventListener('unhandledrejection', (e) => fail(e.reason));
 
 // Count what actually goes on the wire: WebSocket messages sent and the largest one.
-const wire = { frames: 0, maxFrame: 0, bytes: 0, lastSendAt: 0, inFrames: 0, inBytes: 0 };
-const send = WebSocket.prototype.send;
-WebSocket.prototype.send = function (data) {
-  const size = typeof data === 'string' ? data.length : data.byteLength ?? data.size ?? 0;
-  wire.frames++;
-  wire.bytes += size;
-  if (size > wire.maxFrame) wire.maxFrame = size;
+const wire = countSends({ frames: 0, maxFrame: 0, bytes: 0, lastSendAt: 0, inFrames: 0, inBytes: 0 }, () => {
   wire.lastSendAt = performance.now();
-  return send.call(this, data);
-};
+});
 const resetWire = () => Object.assign(wire, { frames: 0, maxFrame: 0, bytes: 0, lastSendAt: 0, inFrames: 0, inBytes: 0 });
 // And what comes in: WebSocket messages received (whether the client listens with onmessage or addEventListener).
 const countIn = (e) => {

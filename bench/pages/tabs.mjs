@@ -3,6 +3,7 @@
 // Query: url, clientId, share (1: shareAcrossTabs true, the default group), id, report, jobs (optional). Jobs:
 // { topic, qos, n, timeoutMs } a publish burst; { mode: 'wire' } the WebSocket messages sent since the last one.
 import { createClient } from '/client/webmqtt.browser.mjs';
+import { countSends } from './wire-count.mjs';
 
 const q = new URLSearchParams(location.search);
 // `seq`: POSTs may overtake each other on the way; `pageAt`: this page's clock, for a cross-check of Node's.
@@ -14,15 +15,7 @@ addEventListener('unhandledrejection', (e) => post({ kind: 'error', error: Strin
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // WebSocket messages this tab sent (only the tab holding a connection sends any), read and reset by a 'wire' job.
-const wire = { frames: 0, bytes: 0, maxFrame: 0 };
-const send = WebSocket.prototype.send;
-WebSocket.prototype.send = function (data) {
-  const size = typeof data === 'string' ? data.length : data.byteLength ?? data.size ?? 0;
-  wire.frames++;
-  wire.bytes += size;
-  if (size > wire.maxFrame) wire.maxFrame = size;
-  return send.call(this, data);
-};
+const wire = countSends({ frames: 0, bytes: 0, maxFrame: 0 });
 // Only the option under test differs from a default client: a solo tab passes no shareAcrossTabs at all.
 const client = createClient({ url: q.get('url'), clientId: q.get('clientId'), ...(q.get('share') === '1' ? { shareAcrossTabs: true } : {}) });
 
