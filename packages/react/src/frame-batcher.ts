@@ -19,7 +19,10 @@ export interface Flushable {
  * React renders them together (its updates from one task are batched) instead of once per subscription.
  */
 export interface FrameBatcher {
-  /** Flushes `target` in the next frame (once, however often it is scheduled before then). */
+  /**
+   * Flushes `target` in the next frame (once, however often it is scheduled before then). A target that schedules
+   * itself from its own `flush` (a backlog still to show) is flushed in the frame after.
+   */
   schedule(target: Flushable): void;
   /** Forgets `target` if it is waiting (it went away). */
   cancel(target: Flushable): void;

@@ -1,9 +1,13 @@
 import { ErrorCode, WebMqttError, isWebMqttError, type Message, type QoS, type Subscription, type WebMqttClient } from '@webmqtt/client';
+import { backlogLimit, catchUpStep } from './catch-up';
 import type { FrameBatcher, Flushable } from './frame-batcher';
 
 /** What {@link useSubscription} returns. */
 export interface SubscriptionResult {
-  /** The newest message, or undefined before the first. */
+  /**
+   * The newest message shown, or undefined before the first: always the last of `messages`. While a list catches
+   * up after a stall it is the newest released so far, at most a few frames behind the newest received.
+   */
   message: Message | undefined;
   /** The last `keep` messages, oldest first (the newest is `message`). */
   messages: readonly Message[];
@@ -45,8 +49,9 @@ export function checkKeep(keep: unknown): WebMqttError | undefined {
 }
 
 /**
- * One component's subscription as an external store. Messages wait in a buffer (never more than `keep`) until
- * the provider's frame comes; then one new snapshot, one notification, one render. The client does the
+ * One component's subscription as an external store. Messages wait in a buffer until the provider's frame comes;
+ * then one new snapshot, one notification, one render. A frame releases at most `keep` of them, so each one is in
+ * a rendered list; a backlog (after a stall) is shown over the next frames (catch-up.ts). The client does the
  * ref-counting (many subscriptions to a filter, one SUBSCRIBE), so each attachment subscribes on its own.
  */
 export class SubscriptionStore implements Flushable {
@@ -81,8 +86,9 @@ export class SubscriptionStore implements Flushable {
     const handler = (message: Message): void => {
       if (!live) return;
       this.buffer.push(message);
-      // Bounded while no frame comes (a hidden tab): only the last `keep` can ever be shown.
-      if (this.buffer.length >= 2 * this.keep + 64) this.buffer = this.buffer.slice(-this.keep);
+      // Bounded while no frame comes (a hidden tab): only the last backlogLimit() can ever be shown.
+      const limit = backlogLimit(this.keep);
+      if (this.buffer.length >= 2 * limit + 64) this.buffer = this.buffer.slice(-limit);
       batcher.schedule(this);
     };
     const options = target.qos === undefined ? {} : { qos: target.qos };
@@ -103,14 +109,13 @@ export class SubscriptionStore implements Flushable {
     };
   }
 
-  /** The frame came: everything buffered becomes one snapshot. */
+  /** The frame came: up to `keep` buffered messages become one snapshot; the rest ask for the next frame. */
   flush(): void {
     if (this.buffer.length === 0) return;
-    const incoming = this.buffer;
-    this.buffer = [];
-    const kept = this.snapshot.result.messages;
-    const messages = incoming.length >= this.keep ? incoming.slice(-this.keep) : [...kept.slice(Math.max(0, kept.length + incoming.length - this.keep)), ...incoming];
-    this.update({ messages, message: messages[messages.length - 1] });
+    const { shown, waiting } = catchUpStep(this.snapshot.result.messages, this.buffer, this.keep);
+    this.buffer = waiting;
+    if (waiting.length > 0) this.batcher?.schedule(this);
+    this.update({ messages: shown, message: shown[shown.length - 1] });
   }
 
   private update(change: Partial<SubscriptionResult>): void {

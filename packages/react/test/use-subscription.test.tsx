@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { act, cleanup, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient } from '@webmqtt/client';
@@ -276,7 +276,7 @@ describe('useSubscription: the subscription follows the component', () => {
 });
 
 describe('useSubscription: a burst is one render per frame', () => {
-  it('500 messages before a frame: no render until the frame, then one commit holding the last `keep`', async () => {
+  it('500 messages before a frame: no render until the frame, then one commit per frame; the last 4 × `keep` are shown', async () => {
     const fake = new FakeClient();
     const frames = manualFrames();
     const commits = commitCounter();
@@ -297,7 +297,15 @@ describe('useSubscription: a burst is one render per frame', () => {
     expect(frames.pending()).toBe(1);
     frames.flushFrame();
     expect(commits.count()).toBe(before + 1);
-    expect(text()).toBe('subscribed|497,498,499');
+    // More than 4 × keep: the oldest 488 no frame could show in time are dropped, the rest come `keep` per frame.
+    expect(text()).toBe('subscribed|488,489,490');
+    for (const expected of ['491,492,493', '494,495,496', '497,498,499']) {
+      expect(frames.pending()).toBe(1);
+      frames.flushFrame();
+      expect(text()).toBe(`subscribed|${expected}`);
+    }
+    expect(commits.count()).toBe(before + 4);
+    expect(frames.pending()).toBe(0);
   });
 
   it('20 components on one filter re-render in one commit per frame, not one per component', async () => {
@@ -366,6 +374,120 @@ describe('useSubscription: a burst is one render per frame', () => {
     });
     expect(text()).toBe(`subscribed|${Array.from({ length: 100 }, (_, i) => i).join(',')}`);
     raf.mockRestore();
+  });
+});
+
+/** Records every committed result (an effect runs once per commit), as a user would see them on screen. */
+function CommitLog(props: { filter: string; keep: number; commits: Array<{ message: string | undefined; messages: string[] }> }) {
+  const { message, messages } = useSubscription(props.filter, { keep: props.keep });
+  useEffect(() => {
+    props.commits.push({ message: message?.text(), messages: messages.map((m) => m.text()) });
+  });
+  return null;
+}
+
+/** Every message text that was in at least one committed list. */
+const everShown = (commits: Array<{ messages: string[] }>): Set<string> => new Set(commits.flatMap((c) => c.messages));
+
+async function stalledList(keep: number) {
+  const fake = new FakeClient();
+  const frames = manualFrames();
+  const commits: Array<{ message: string | undefined; messages: string[] }> = [];
+  renderApp(
+    <Providers fake={fake} schedule={frames.schedule}>
+      <CommitLog filter="s/#" keep={keep} commits={commits} />
+    </Providers>,
+    { strict: false },
+  );
+  fake.ack();
+  await settle();
+  commits.length = 0;
+  /** Frames until nothing is pending (bounded, so a bug cannot loop forever); returns how many ran. */
+  const drain = (): number => {
+    let n = 0;
+    while (frames.pending() > 0 && n < 100) {
+      frames.flushFrame();
+      n++;
+    }
+    return n;
+  };
+  return { fake, frames, commits, drain };
+}
+
+describe('useSubscription: after a stall, a list catches up over a few frames (#16)', () => {
+  it('keep 200, 700 messages in one task (a stall): all 700 are rendered, 200 per frame over 4 frames', async () => {
+    const { fake, commits, drain } = await stalledList(200);
+    for (let i = 0; i < 700; i++) fake.deliver('s/x', String(i));
+    expect(drain()).toBe(4);
+    expect(commits.map((c) => c.messages.length)).toEqual([200, 200, 200, 200]);
+    expect(everShown(commits).size).toBe(700);
+    expect(commits.at(-1)!.messages.at(-1)).toBe('699');
+  });
+
+  it('`message` is the last of `messages` in every commit while catching up', async () => {
+    const { fake, commits, drain } = await stalledList(50);
+    for (let i = 0; i < 130; i++) fake.deliver('s/x', String(i));
+    drain();
+    expect(commits.length).toBe(3);
+    for (const c of commits) expect(c.message).toBe(c.messages.at(-1));
+    expect(commits.map((c) => c.message)).toEqual(['49', '99', '129']);
+  });
+
+  it('messages arriving during a catch-up queue behind the backlog: the list stays in order and complete', async () => {
+    const { fake, frames, commits, drain } = await stalledList(10);
+    let next = 0;
+    const deliver = (n: number) => {
+      for (let i = 0; i < n; i++) fake.deliver('s/x', String(next++));
+    };
+    deliver(35);
+    frames.flushFrame();
+    deliver(3);
+    frames.flushFrame();
+    deliver(3);
+    drain();
+    expect(everShown(commits).size).toBe(41);
+    const order = commits.flatMap((c) => c.messages).map(Number);
+    // Each commit's list continues where some earlier one left off: no message shown out of order.
+    expect([...new Set(order)]).toEqual(Array.from({ length: 41 }, (_, i) => i));
+    expect(commits.at(-1)!.message).toBe('40');
+  });
+
+  it('more than 4 × keep in one stall: the oldest are dropped, the newest 4 × keep all shown, and the list is current within 4 frames', async () => {
+    const { fake, commits, drain } = await stalledList(100);
+    for (let i = 0; i < 1_000; i++) fake.deliver('s/x', String(i));
+    expect(drain()).toBe(4);
+    const shown = everShown(commits);
+    expect(shown.size).toBe(400);
+    expect(shown.has('599')).toBe(false);
+    expect(shown.has('600')).toBe(true);
+    expect(commits.at(-1)!.message).toBe('999');
+  });
+
+  it('a steady stream faster than the list (3 × keep per frame) is never 4 × keep or more messages behind', async () => {
+    const { fake, frames, commits } = await stalledList(5);
+    let next = 0;
+    for (let frame = 0; frame < 20; frame++) {
+      for (let i = 0; i < 15; i++) fake.deliver('s/x', String(next++));
+      frames.flushFrame();
+      // Behind by what still waits: less than the 4 × keep a backlog is cut to.
+      expect(next - 1 - Number(commits.at(-1)!.message)).toBeLessThan(4 * 5);
+    }
+  });
+
+  it('keep 1 (a single value) shows the newest message on the next frame: no catch-up, no lag', async () => {
+    const { fake, frames, commits } = await stalledList(1);
+    for (let i = 0; i < 5; i++) fake.deliver('s/x', String(i));
+    frames.flushFrame();
+    expect(commits.map((c) => c.message)).toEqual(['4']);
+    expect(frames.pending()).toBe(0);
+  });
+
+  it('a hidden tab (no frames) buffers, and when frames resume shows exactly the newest 4 × keep', async () => {
+    const { fake, frames, commits, drain } = await stalledList(20);
+    for (let i = 0; i < 10_000; i++) fake.deliver('s/x', String(i));
+    expect(frames.pending()).toBe(1);
+    expect(drain()).toBe(4);
+    expect(everShown(commits)).toEqual(new Set(Array.from({ length: 80 }, (_, i) => String(9_920 + i))));
   });
 });
 
