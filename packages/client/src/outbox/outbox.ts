@@ -34,8 +34,8 @@ export type OutboxEmit = <E extends 'error' | 'queue'>(event: E, payload: E exte
 export async function openOutbox(opts: NormalizedOptions, publisher: Publisher, emit: OutboxEmit): Promise<Outbox | undefined> {
   let outbox: PersistedOutbox | undefined;
   try {
-    const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-    const { db, records } = await OutboxDb.open(factory, outboxName(opts.clientId), (error, keys) => outbox?.failed(error, keys));
+    const { indexedDB, IDBKeyRange } = globalThis as { indexedDB?: IDBFactory; IDBKeyRange?: typeof globalThis.IDBKeyRange };
+    const { db, records } = await OutboxDb.open(indexedDB, outboxName(opts.clientId), (error, keys) => outbox?.failed(error, keys), IDBKeyRange);
     outbox = new PersistedOutbox(db, opts, publisher, emit);
     outbox.restore(records);
     return outbox;
@@ -84,6 +84,7 @@ class PersistedOutbox implements Outbox {
         record: (key) => this.records.get(key),
         save: (key, record) => this.db?.write(key, record) ?? Promise.resolve(),
         done: (key) => this.forget(key, undefined),
+        written: () => this.db?.written() ?? Promise.resolve(),
       },
       () => !this.opts.clean && (this.mqtt as { connackPacket?: { sessionPresent?: boolean } } | undefined)?.connackPacket?.sessionPresent === true,
     );
