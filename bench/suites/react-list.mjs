@@ -7,7 +7,9 @@
 // counts, per list: commits (a useEffect with no dependencies) and renders (calls of the component), animation
 // frames that ran, long tasks, messages the client delivered, and every sequence number that was ever in a
 // committed list with its age at that commit (Date.now() on one machine). Dropped = published - ever shown: with
-// the hooks, a message is dropped only when more than KEEP arrive between two commits (the `keep` window).
+// the hooks, a frame adds at most KEEP messages and a backlog is shown over the next frames, so a message is dropped
+// only when more than 4 × KEEP arrive between two frames (a stall). "maxPerFrame" (the most messages the client
+// delivered between two animation frames) and "maxFrameGapMs" (the longest time between two) show the stalls.
 // BENCH_REACT_RATE (2000), BENCH_REACT_SECONDS (10; quick 3), BENCH_REACT_RUNS (3 per variant; quick 1) and
 // BENCH_REACT_KEEP (200) change the load.
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -37,7 +39,9 @@ import { MqttProvider, useMqttClient, useSubscription } from '@webmqtt/react';
 const params = new URLSearchParams(location.search);
 const KEEP = ${KEEP};
 const FILTER = ${JSON.stringify(FILTER)};
-const stats = { commits: 0, renders: 0, frames: 0, longTasks: 0, longTaskMs: 0, received: 0, shown: 0, ages: [], subscribed: false };
+const stats = { commits: 0, renders: 0, frames: 0, longTasks: 0, longTaskMs: 0, received: 0, shown: 0, ages: [], subscribed: false, maxPerFrame: 0, maxFrameGapMs: 0 };
+let sinceFrame = 0;
+let lastFrameAt;
 const seen = new Set();
 let measuring = false;
 window.bench = { stats, start: () => { measuring = true; }, stop: () => { measuring = false; } };
@@ -46,7 +50,16 @@ new PerformanceObserver((list) => {
   if (!measuring) return;
   for (const e of list.getEntries()) { stats.longTasks++; stats.longTaskMs += e.duration; }
 }).observe({ type: 'longtask', buffered: false });
-const tick = () => { if (measuring) stats.frames++; requestAnimationFrame(tick); };
+const tick = (at) => {
+  if (measuring) {
+    stats.frames++;
+    stats.maxPerFrame = Math.max(stats.maxPerFrame, sinceFrame);
+    if (lastFrameAt !== undefined) stats.maxFrameGapMs = Math.max(stats.maxFrameGapMs, at - lastFrameAt);
+  }
+  sinceFrame = 0;
+  lastFrameAt = at;
+  requestAnimationFrame(tick);
+};
 requestAnimationFrame(tick);
 
 /** Called on every commit of a list: every message in it is shown now. */
@@ -108,7 +121,7 @@ function NaiveList() {
 }
 
 const client = createClient({ url: params.get('broker'), protocolVersion: 4, reconnect: false });
-client.on('message', () => { if (measuring) stats.received++; });
+client.on('message', () => { if (measuring) { stats.received++; sinceFrame++; } });
 const List = params.get('variant') === 'naive' ? NaiveList : HooksList;
 createRoot(document.getElementById('root')).render(<MqttProvider client={client}><List /></MqttProvider>);
 client.connect().catch((e) => { window.bench.error = String(e); });
@@ -186,6 +199,8 @@ async function runOnce(browser, site, brokerUrl, variant, rate, seconds) {
       longTaskMs: Math.round(stats.longTaskMs),
       ageP50: percentile(stats.ages, 50),
       ageP99: percentile(stats.ages, 99),
+      maxPerFrame: stats.maxPerFrame,
+      maxFrameGapMs: Math.round(stats.maxFrameGapMs),
       problems,
     };
   } finally {
@@ -212,7 +227,7 @@ export async function reactList(ctx) {
         try {
           const r = await withTimeout(runOnce(browser, site, broker.url, variant, rate, seconds), (seconds + 60) * 1000, `react ${variant}`);
           results[variant].push(r);
-          log(`  react ${variant} run ${round + 1}/${runs}: ${r.commitsPerSec.toFixed(1)} commits/s, ${r.rendersPerSec.toFixed(1)} renders/s, ${r.framesPerSec.toFixed(1)} frames/s, dropped ${r.dropped}/${r.published}, age p50 ${r.ageP50} ms p99 ${r.ageP99} ms, long tasks ${r.longTaskMs} ms`);
+          log(`  react ${variant} run ${round + 1}/${runs}: ${r.commitsPerSec.toFixed(1)} commits/s, ${r.rendersPerSec.toFixed(1)} renders/s, ${r.framesPerSec.toFixed(1)} frames/s, dropped ${r.dropped}/${r.published} (received ${r.received}), most per frame ${r.maxPerFrame}, longest frame gap ${r.maxFrameGapMs} ms, age p50 ${r.ageP50} ms p99 ${r.ageP99} ms, long tasks ${r.longTaskMs} ms`);
         } catch (error) {
           errors.push(`${variant}: ${String(error?.message ?? error).split('\n')[0].slice(0, 300)}`);
           log(`  react ${variant} run ${round + 1} failed: ${errors.at(-1)}`);

@@ -9,7 +9,7 @@
  */
 
 /** Frames a list may take to show a backlog: up to this many times `keep` messages since the last frame are all shown. */
-export const CATCH_UP_FRAMES = 4;
+export const CATCH_UP_FRAMES = 8;
 
 /** The most messages worth holding for the coming frames: what {@link CATCH_UP_FRAMES} frames show (`keep: 1`: one). */
 export function backlogLimit(keep: number): number {

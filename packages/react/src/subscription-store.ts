@@ -86,9 +86,10 @@ export class SubscriptionStore implements Flushable {
     const handler = (message: Message): void => {
       if (!live) return;
       this.buffer.push(message);
-      // Bounded while no frame comes (a hidden tab): only the last backlogLimit() can ever be shown.
+      // Bounded while no frame comes (a hidden tab): only the last backlogLimit() can ever be shown. Cut in steps of
+      // keep + 64, so the copy is amortised over that many messages.
       const limit = backlogLimit(this.keep);
-      if (this.buffer.length >= 2 * limit + 64) this.buffer = this.buffer.slice(-limit);
+      if (this.buffer.length >= limit + this.keep + 64) this.buffer = this.buffer.slice(-limit);
       batcher.schedule(this);
     };
     const options = target.qos === undefined ? {} : { qos: target.qos };

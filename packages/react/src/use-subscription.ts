@@ -8,10 +8,10 @@ export interface UseSubscriptionOptions {
   /** QoS of the subscription. Default 0. */
   qos?: QoS;
   /**
-   * How many of the last messages `messages` holds. Default 1. With `keep` ≥ 2 every message is in at least one
-   * rendered `messages` unless more than 4 × `keep` arrive between two frames (a stall): a frame adds at most
-   * `keep`, so a backlog is shown over up to 4 frames, and beyond 4 × `keep` its oldest are dropped. `keep: 1` (a
-   * single value) shows the newest message every frame.
+   * How many of the last messages `messages` holds. Default 1. A frame adds at most `keep` messages, so each one
+   * it adds is rendered; more than `keep` waiting (after a stall: a long task, GC) are shown over the next frames,
+   * and beyond 8 × `keep` waiting at once the oldest are dropped, so a list is never more than 8 frames behind.
+   * `keep: 1` (a single value) shows the newest message every frame and never lags.
    */
   keep?: number;
 }
@@ -21,11 +21,11 @@ const serverSnapshot = (): SubscriptionSnapshot => EMPTY_SNAPSHOT;
 /**
  * Subscribes while the component is mounted; re-subscribes when `filter` or `qos` changes (`null` or `undefined`:
  * no subscription). Components on one filter share one SUBSCRIBE on the wire. Messages are handed to React at
- * most once per animation frame, so a burst renders once. A frame adds at most `keep` messages to `messages`:
- * after a stall (a long task, GC) the backlog is shown over the next frames, up to 4 of them, so a list misses no
- * message unless more than 4 × `keep` arrive between two frames; then the oldest are dropped, and the list is
- * never more than 4 frames behind. `keep: 1` shows the newest message every frame. To act on every single
- * message, subscribe with `useMqttClient().subscribe()` in an effect.
+ * most once per animation frame, so a burst renders once. With `keep` ≥ 2 a frame adds at most `keep` messages to
+ * `messages`: after a stall (a long task, GC) the backlog is shown over the next frames, so a list misses no
+ * message unless more than 8 × `keep` wait for a frame at once (then the oldest are dropped) and is never more than
+ * 8 frames behind. `keep: 1` shows the newest message every frame. To act on every single message, subscribe with
+ * `useMqttClient().subscribe()` in an effect.
  * A bad filter is not thrown: it comes back as `error` (INVALID_TOPIC).
  * @example
  * ```tsx

@@ -28,10 +28,12 @@ describe('catchUpStep: one frame of a list of the last `keep`', () => {
   });
 
   it(`up to ${CATCH_UP_FRAMES} × keep is shown whole in ${CATCH_UP_FRAMES} frames; beyond that the oldest are dropped`, () => {
-    expect(frames(5, range(0, 20)).flat()).toEqual(range(0, 20));
-    const shown = frames(5, range(0, 27));
+    const limit = CATCH_UP_FRAMES * 5;
+    expect(backlogLimit(5)).toBe(limit);
+    expect(frames(5, range(0, limit)).flat()).toEqual(range(0, limit));
+    const shown = frames(5, range(0, limit + 7));
     expect(shown).toHaveLength(CATCH_UP_FRAMES);
-    expect(shown.flat()).toEqual(range(7, 27));
+    expect(shown.flat()).toEqual(range(7, limit + 7));
   });
 
   it('keep 1 takes the newest and holds nothing back', () => {

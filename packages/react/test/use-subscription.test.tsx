@@ -4,6 +4,7 @@ import { act, cleanup, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient } from '@webmqtt/client';
 import { MqttProvider, useSubscription, type SubscriptionResult, type UseSubscriptionOptions } from '../src/index';
+import { CATCH_UP_FRAMES as N } from '../src/catch-up';
 import { FakeClient } from './support/fake-client';
 import { commitCounter, manualFrames, Providers, renderApp, settle } from './support/render';
 
@@ -276,7 +277,7 @@ describe('useSubscription: the subscription follows the component', () => {
 });
 
 describe('useSubscription: a burst is one render per frame', () => {
-  it('500 messages before a frame: no render until the frame, then one commit per frame; the last 4 × `keep` are shown', async () => {
+  it('500 messages before a frame: no render until the frame, then one commit per frame; the last N × `keep` are shown', async () => {
     const fake = new FakeClient();
     const frames = manualFrames();
     const commits = commitCounter();
@@ -297,14 +298,17 @@ describe('useSubscription: a burst is one render per frame', () => {
     expect(frames.pending()).toBe(1);
     frames.flushFrame();
     expect(commits.count()).toBe(before + 1);
-    // More than 4 × keep: the oldest 488 no frame could show in time are dropped, the rest come `keep` per frame.
-    expect(text()).toBe('subscribed|488,489,490');
-    for (const expected of ['491,492,493', '494,495,496', '497,498,499']) {
+    // More than N × keep: the oldest, which no frame could show in time, are dropped; the rest come `keep` per frame.
+    const first = 500 - N * 3;
+    expect(text()).toBe(`subscribed|${first},${first + 1},${first + 2}`);
+    for (let frame = 1; frame < N; frame++) {
       expect(frames.pending()).toBe(1);
       frames.flushFrame();
-      expect(text()).toBe(`subscribed|${expected}`);
+      const at = first + 3 * frame;
+      expect(text()).toBe(`subscribed|${at},${at + 1},${at + 2}`);
     }
-    expect(commits.count()).toBe(before + 4);
+    expect(text()).toBe('subscribed|497,498,499');
+    expect(commits.count()).toBe(before + N);
     expect(frames.pending()).toBe(0);
   });
 
@@ -414,14 +418,15 @@ async function stalledList(keep: number) {
   return { fake, frames, commits, drain };
 }
 
-describe('useSubscription: after a stall, a list catches up over a few frames (#16)', () => {
-  it('keep 200, 700 messages in one task (a stall): all 700 are rendered, 200 per frame over 4 frames', async () => {
+describe('useSubscription: after a stall, a list catches up over at most N frames (#16)', () => {
+  it('keep 200, N × 200 − 100 messages in one task (a stall): all are rendered, 200 per frame over N frames', async () => {
     const { fake, commits, drain } = await stalledList(200);
-    for (let i = 0; i < 700; i++) fake.deliver('s/x', String(i));
-    expect(drain()).toBe(4);
-    expect(commits.map((c) => c.messages.length)).toEqual([200, 200, 200, 200]);
-    expect(everShown(commits).size).toBe(700);
-    expect(commits.at(-1)!.messages.at(-1)).toBe('699');
+    const stalled = N * 200 - 100;
+    for (let i = 0; i < stalled; i++) fake.deliver('s/x', String(i));
+    expect(drain()).toBe(N);
+    expect(commits.map((c) => c.messages.length)).toEqual(Array.from({ length: N }, () => 200));
+    expect(everShown(commits).size).toBe(stalled);
+    expect(commits.at(-1)!.messages.at(-1)).toBe(String(stalled - 1));
   });
 
   it('`message` is the last of `messages` in every commit while catching up', async () => {
@@ -452,25 +457,26 @@ describe('useSubscription: after a stall, a list catches up over a few frames (#
     expect(commits.at(-1)!.message).toBe('40');
   });
 
-  it('more than 4 × keep in one stall: the oldest are dropped, the newest 4 × keep all shown, and the list is current within 4 frames', async () => {
+  it('more than N × keep in one stall: the oldest are dropped, the newest N × keep all shown, and the list is current within N frames', async () => {
     const { fake, commits, drain } = await stalledList(100);
-    for (let i = 0; i < 1_000; i++) fake.deliver('s/x', String(i));
-    expect(drain()).toBe(4);
+    const stalled = N * 100 + 250;
+    for (let i = 0; i < stalled; i++) fake.deliver('s/x', String(i));
+    expect(drain()).toBe(N);
     const shown = everShown(commits);
-    expect(shown.size).toBe(400);
-    expect(shown.has('599')).toBe(false);
-    expect(shown.has('600')).toBe(true);
-    expect(commits.at(-1)!.message).toBe('999');
+    expect(shown.size).toBe(N * 100);
+    expect(shown.has('249')).toBe(false);
+    expect(shown.has('250')).toBe(true);
+    expect(commits.at(-1)!.message).toBe(String(stalled - 1));
   });
 
-  it('a steady stream faster than the list (3 × keep per frame) is never 4 × keep or more messages behind', async () => {
+  it('a steady stream faster than the list (3 × keep per frame) is never N × keep or more messages behind', async () => {
     const { fake, frames, commits } = await stalledList(5);
     let next = 0;
     for (let frame = 0; frame < 20; frame++) {
       for (let i = 0; i < 15; i++) fake.deliver('s/x', String(next++));
       frames.flushFrame();
-      // Behind by what still waits: less than the 4 × keep a backlog is cut to.
-      expect(next - 1 - Number(commits.at(-1)!.message)).toBeLessThan(4 * 5);
+      // Behind by what still waits: less than the N × keep a backlog is cut to.
+      expect(next - 1 - Number(commits.at(-1)!.message)).toBeLessThan(N * 5);
     }
   });
 
@@ -482,12 +488,12 @@ describe('useSubscription: after a stall, a list catches up over a few frames (#
     expect(frames.pending()).toBe(0);
   });
 
-  it('a hidden tab (no frames) buffers, and when frames resume shows exactly the newest 4 × keep', async () => {
+  it('a hidden tab (no frames) buffers, and when frames resume shows exactly the newest N × keep', async () => {
     const { fake, frames, commits, drain } = await stalledList(20);
     for (let i = 0; i < 10_000; i++) fake.deliver('s/x', String(i));
     expect(frames.pending()).toBe(1);
-    expect(drain()).toBe(4);
-    expect(everShown(commits)).toEqual(new Set(Array.from({ length: 80 }, (_, i) => String(9_920 + i))));
+    expect(drain()).toBe(N);
+    expect(everShown(commits)).toEqual(new Set(Array.from({ length: N * 20 }, (_, i) => String(10_000 - N * 20 + i))));
   });
 });
 
