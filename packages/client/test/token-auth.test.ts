@@ -1,7 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ErrorCode, WebMqttError, isWebMqttError } from '../src/core/errors';
 import type { NormalizedAuth, TokenProvider } from '../src/core/options';
-import { applyToken, refreshDelay, resolveToken } from '../src/connection/token-auth';
+import { applyToken } from '../src/connection/token-auth';
+import { resolveToken } from '../src/connection/token-provider';
+import { refreshDelay } from '../src/connection/token-refresh';
 import { ManualClock, fakeJwt, flush } from './support/fake-mqtt';
 
 const auth = (overrides: Partial<NormalizedAuth> = {}): NormalizedAuth => ({

@@ -9,8 +9,9 @@ import type { MqttFactory } from './mqtt-factory';
 import type { NormalizedOptions, TokenReason } from '../core/options';
 import { STATE_TABLE, transition, type ConnectionState } from '../core/state-machine';
 import { signalReaction } from './signal-reaction';
-import { resolveToken, type ResolvedToken } from './token-auth';
-import { TokenRefresh } from './token-refresh';
+import type { ResolvedToken } from './token-auth';
+import type { TokenRefresh } from './token-refresh';
+import { loadTokens } from './load-tokens';
 import { RetryCounter } from './retry-counter';
 import { BrokerUrls, checkTransport } from './broker-urls';
 import { ProtocolFallback } from './protocol-fallback';
@@ -66,7 +67,10 @@ export class Connection {
   #generation = 0;
   #retryTimer: TimerHandle | undefined;
   readonly #probe: PingProbe;
-  readonly #refresh: TokenRefresh;
+  /** With `auth`: the token chunk (tokens.ts), loading since the client was created; a failed load is tried again. */
+  #tokens: Promise<typeof import('./tokens')> | undefined;
+  /** Renews the token before it expires; made with the first token. */
+  #refresh: TokenRefresh | undefined;
   #waiters: Waiter[] = [];
   #stopSignals: (() => void) | undefined;
   /** The socket was dropped on purpose (back-forward cache restore): reconnect at once, no backoff. */
@@ -91,7 +95,24 @@ export class Connection {
       closed: () => this.#onSocketClosed(),
     });
     this.#probe = pingProbe(this.#clock, this.#log, opts.keepalive, this.#socket);
-    this.#refresh = new TokenRefresh(this.#clock, {
+    if (opts.auth) this.#loadTokens().catch(() => undefined);
+  }
+
+  /** The token chunk: fetched once; after a failed fetch (a redeploy removed it, offline) the next attempt asks again. */
+  #loadTokens(): Promise<typeof import('./tokens')> {
+    this.#tokens ??= loadTokens().catch((cause: unknown) => {
+      this.#tokens = undefined;
+      throw new WebMqttError(ErrorCode.CONNECTION_REFUSED, 'Could not load the token code of @webmqtt/client (a chunk next to it); the next attempt loads it again (see cause).', { cause });
+    });
+    return this.#tokens;
+  }
+
+  /** The token and its refresh, for an attempt with `auth`. */
+  async #fetchToken(auth: NonNullable<NormalizedOptions['auth']>, attemptNo: number, generation: number): Promise<ResolvedToken | undefined> {
+    const { resolveToken, TokenRefresh } = await this.#loadTokens();
+    if (generation !== this.#generation) return undefined;
+    const hooks = this.#hooks;
+    this.#refresh ??= new TokenRefresh(this.#clock, {
       isConnected: () => this.state === 'connected',
       pause: () => hooks.pause(),
       inFlight: () => hooks.inFlight(),
@@ -100,6 +121,11 @@ export class Connection {
         this.#socket.disconnect();
       },
     });
+    const cancel: { onCancel?: () => void } = {};
+    this.#cancelToken = () => cancel.onCancel?.();
+    const token = await resolveToken(auth, { attempt: attemptNo, reason: this.#nextReason }, this.#clock, cancel);
+    this.#cancelToken = undefined;
+    return token;
   }
 
   /** MQTT.js's client, once the first attempt created it: a getter over a #private field (see the note above them). */
@@ -114,7 +140,7 @@ export class Connection {
 
   /** True while new publishes must wait: a planned reconnect is draining in-flight messages. */
   get draining(): boolean {
-    return this.#refresh.draining;
+    return this.#refresh?.draining ?? false;
   }
 
   /** Starts connecting (from idle or failed); resolves on CONNACK, rejects when the client fails or closes. */
@@ -224,10 +250,7 @@ export class Connection {
       checkTransport(url, this.#opts);
       const auth = this.#opts.auth;
       if (auth) {
-        const cancel: { onCancel?: () => void } = {};
-        this.#cancelToken = () => cancel.onCancel?.();
-        token = await resolveToken(auth, { attempt: attemptNo, reason: this.#nextReason }, this.#clock, cancel);
-        this.#cancelToken = undefined;
+        token = await this.#fetchToken(auth, attemptNo, generation);
         if (generation !== this.#generation) return;
       }
     } catch (error) {
@@ -256,7 +279,7 @@ export class Connection {
     this.#setState('connected');
     this.#hooks.connected(connectedInfo(packet, this.protocolVersion));
     this.#settleWaiters();
-    this.#refresh.connected(this.#opts.auth, this.#token);
+    this.#refresh?.connected(this.#opts.auth, this.#token);
   }
 
   /** The attempt's socket closed: a connection that was up is lost (or replaced as planned), or the attempt failed. */
@@ -268,7 +291,7 @@ export class Connection {
       this.#log.warn('ignoring a Server Reference the credentials must not be sent to (plain ws:// to another host)');
     }
     if (this.state === 'connected') {
-      const planned = this.#refresh.socketClosed();
+      const planned = this.#refresh?.socketClosed() ?? false;
       this.#retries.disconnected(this.#clock.now(), this.#opts.reconnect || NO_RECONNECT);
       // A planned reconnect (token refresh) or a socket replaced on purpose (pageshow) goes again at once.
       this.#nextReason = planned ? 'expiring' : 'reconnect';
@@ -384,6 +407,6 @@ export class Connection {
 
   #clearTimers(): void {
     this.#clearAttemptTimers();
-    this.#refresh.cancel();
+    this.#refresh?.cancel();
   }
 }

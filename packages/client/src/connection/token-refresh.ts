@@ -1,6 +1,22 @@
 import type { Clock, TimerHandle } from '../core/clock';
 import type { NormalizedAuth } from '../core/options';
-import { refreshDelay, type ResolvedToken } from './token-auth';
+import type { ResolvedToken } from './token-auth';
+
+/** Never refresh sooner than this after connecting: a token shorter-lived than the margin must not cause a reconnect loop. */
+const MIN_REFRESH_MS = 1_000;
+
+/**
+ * When to fetch the next token (ms from now), or undefined when there is nothing to refresh
+ * (no known expiry, a static token, or a token already expired that the broker still accepted).
+ * A token that lives less than `refreshBeforeExpiryMs` is refreshed at three quarters of its remaining life.
+ */
+export function refreshDelay(token: ResolvedToken, auth: NormalizedAuth, now: number): number | undefined {
+  if (token.expiresAt === undefined || typeof auth.token === 'string') return undefined;
+  const remaining = token.expiresAt - now;
+  if (remaining <= 0) return undefined;
+  const planned = remaining - auth.refreshBeforeExpiryMs;
+  return planned >= MIN_REFRESH_MS ? planned : Math.max(MIN_REFRESH_MS, Math.floor(remaining * 0.75));
+}
 
 /** A planned reconnect waits this long at most for in-flight QoS 1/2 to complete. */
 export const DRAIN_LIMIT_MS = 5_000;
