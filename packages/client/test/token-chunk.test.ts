@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import * as tokens from '../src/connection/tokens';
 import { ErrorCode } from '../src/core/errors';
 import { flush } from './support/fake-mqtt';
 import { harness } from './support/harness';
@@ -10,7 +11,7 @@ vi.mock('../src/connection/load-tokens', () => ({
   loadTokens: async () => {
     load.calls++;
     if (load.calls === 1 || load.failing) throw new Error('Failed to fetch dynamically imported module: tokens.mjs');
-    return vi.importActual('../src/connection/tokens');
+    return tokens; // the real chunk, already loaded
   },
 }));
 
