@@ -90,10 +90,11 @@ function storedCount(page: Page, clientId: string): Promise<number> {
     open.onsuccess = () => {
       const db = open.result;
       if (!db.objectStoreNames.contains('records')) return resolve(0);
-      const req = db.transaction('records', 'readonly').objectStore('records').count();
+      const req = db.transaction('records', 'readonly').objectStore('records').getAll();
       req.onsuccess = () => {
         db.close();
-        resolve(req.result);
+        // Records are stored in chunks (`{ r: [[key, record], …] }`); a value without `r` is one record.
+        resolve((req.result as Array<{ r?: unknown[] }>).reduce((n, v) => n + (v.r ? v.r.length : 1), 0));
       };
     };
   }), `webmqtt-outbox/${clientId}`);

@@ -1,6 +1,9 @@
 // Case 'outbox' (issue #15, BENCH_ONLY=outbox): offlineQueue.persist in Chromium's real IndexedDB.
-// 1. QoS 1 throughput with persist on vs off, in the same browser and run, interleaved (off, on, off, on, …): one
-//    page per run, a loop of publish() calls awaited together, msg/s from the first publish to the last PUBACK.
+// 1. QoS 1 throughput with persist on vs off, in the same browser page and run, in pairs whose order alternates
+//    (off on, on off, off on, …: what drifts over the run, a page's heap or the machine's load, falls on both alike): a
+//    loop of publish() calls awaited together, msg/s from the first publish to the last PUBACK; each persisted run's
+//    database is deleted after it (the next one starts as empty). Reported: the median of each, their ratio, and the
+//    median of the pairs' own ratios (each pair ran back to back, under the same load).
 // 2. Restoring 10,000 stored publishes: a page publishes 10,000 QoS 1 messages with the broker unreachable and waits
 //    until IndexedDB holds them all; a reloaded page creates the client again and we time createClient() to the
 //    `queue` event with `restored` (outbox chunk loaded, database opened and read, publishes queued), then connect()
@@ -34,6 +37,12 @@ async function qos1Run(page, url, persist, count, size, clientId) {
     await Promise.all(all);
     const ms = performance.now() - t0;
     await client.close();
+    if (persist) {
+      await new Promise((resolve) => {
+        const del = indexedDB.deleteDatabase(`webmqtt-outbox/${clientId}`);
+        del.onsuccess = del.onerror = del.onblocked = resolve;
+      });
+    }
     return { msgPerS: (count / ms) * 1000, ms, errors };
   }, { url, persist, count, size, clientId });
 }
@@ -43,10 +52,11 @@ function storedCount(page, clientId) {
     const open = indexedDB.open(name);
     open.onupgradeneeded = () => open.result.createObjectStore('records');
     open.onsuccess = () => {
-      const req = open.result.transaction('records', 'readonly').objectStore('records').count();
+      const req = open.result.transaction('records', 'readonly').objectStore('records').getAll();
       req.onsuccess = () => {
         open.result.close();
-        resolve(req.result);
+        // Records are stored in chunks (`{ r: [[key, record], …] }`); a value without `r` is one record.
+        resolve(req.result.reduce((n, v) => n + (v.r ? v.r.length : 1), 0));
       };
     };
   }), `webmqtt-outbox/${clientId}`);
@@ -55,7 +65,7 @@ function storedCount(page, clientId) {
 export async function outbox(ctx) {
   const { site, brokers, quick, log } = ctx;
   const broker = brokers[0];
-  const runs = quick ? 2 : 5;
+  const runs = quick ? 2 : Number(process.env.BENCH_OUTBOX_PAIRS ?? 8);
   const count = quick ? 1_000 : 5_000;
   const restoreCount = 10_000;
   const { chromium } = await import('playwright-core');
@@ -68,17 +78,22 @@ export async function outbox(ctx) {
     await qos1Run(page, broker.url, false, 500, 64, 'bench-outbox-warm-off');
     const off = [];
     const on = [];
+    const pairRatios = [];
     const errors = [];
     for (let r = 0; r < runs; r++) {
-      const a = await qos1Run(page, broker.url, false, count, 64, `bench-outbox-off-${r}`);
-      const b = await qos1Run(page, broker.url, true, count, 64, `bench-outbox-on-${r}`);
+      const first = r % 2 === 0 ? false : true;
+      const x = await qos1Run(page, broker.url, first, count, 64, `bench-outbox-${first ? 'on' : 'off'}-${r}`);
+      const y = await qos1Run(page, broker.url, !first, count, 64, `bench-outbox-${first ? 'off' : 'on'}-${r}`);
+      const [a, b] = first ? [y, x] : [x, y];
       off.push(a.msgPerS);
       on.push(b.msgPerS);
+      pairRatios.push(b.msgPerS / a.msgPerS);
       errors.push(...a.errors, ...b.errors);
-      log(`outbox: run ${r + 1}: off ${a.msgPerS.toFixed(0)} msg/s, on ${b.msgPerS.toFixed(0)} msg/s`);
+      log(`outbox: pair ${r + 1} (${first ? 'on first' : 'off first'}): off ${a.msgPerS.toFixed(0)} msg/s, on ${b.msgPerS.toFixed(0)} msg/s (x${(b.msgPerS / a.msgPerS).toFixed(2)})`);
     }
     const offS = summary(off);
     const onS = summary(on);
+    const pairs = summary(pairRatios);
 
     // Restore: 10,000 publishes stored while the broker is unreachable, then a reload.
     const clientId = 'bench-outbox-restore';
@@ -116,10 +131,10 @@ export async function outbox(ctx) {
     await restoring.close();
     const result = {
       broker: broker.name,
-      qos1: { messages: count, payloadBytes: 64, runs, off: offS, on: onS, ratio: onS.median / offS.median, errors },
+      qos1: { messages: count, payloadBytes: 64, runs, order: 'pairs alternating off-on / on-off', off: offS, on: onS, ratio: onS.median / offS.median, pairRatio: pairs, errors },
       restore: { ...restore, publishLoopMs: storeMs, storedWithinMs: storedAfterMs },
     };
-    log(`outbox: QoS 1 ${broker.name}: off ${offS.median.toFixed(0)} msg/s, persist ${onS.median.toFixed(0)} msg/s (x${result.qos1.ratio.toFixed(2)}); restore ${restoreCount}: ${restore.restoredMs.toFixed(0)} ms to the restored event, ${restore.flushMs.toFixed(0)} ms to all acknowledged`);
+    log(`outbox: QoS 1 ${broker.name}: off ${offS.median.toFixed(0)} msg/s, persist ${onS.median.toFixed(0)} msg/s (x${result.qos1.ratio.toFixed(2)}, median of pairs x${pairs.median.toFixed(2)}); restore ${restoreCount}: ${restore.restoredMs.toFixed(0)} ms to the restored event, ${restore.flushMs.toFixed(0)} ms to all acknowledged`);
     return result;
   } finally {
     await browser.close();

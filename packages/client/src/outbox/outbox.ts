@@ -17,6 +17,9 @@ const FINAL: readonly string[] = [ErrorCode.QUEUE_FULL, ErrorCode.PUBLISH_REJECT
 /** The database name: one database per clientId, so two clients never see each other's publishes. */
 export const outboxName = (clientId: string): string => `webmqtt-outbox/${clientId}`;
 
+/** A publish a leader tab makes for a tab of its group (tabs/leader.ts): `origin` names it across leader changes. */
+type RelayedPublish = PendingPublish & { origin?: string };
+
 /** What the client's factory does with an open outbox: creates MQTT.js on the outbox's store. */
 export interface Outbox {
   create(factory: MqttFactory, url: string, options: IClientOptions, context?: MqttFactoryContext): Promise<MqttClient>;
@@ -34,8 +37,8 @@ export type OutboxEmit = <E extends 'error' | 'queue'>(event: E, payload: E exte
 export async function openOutbox(opts: NormalizedOptions, publisher: Publisher, emit: OutboxEmit): Promise<Outbox | undefined> {
   let outbox: PersistedOutbox | undefined;
   try {
-    const { indexedDB, IDBKeyRange } = globalThis as { indexedDB?: IDBFactory; IDBKeyRange?: typeof globalThis.IDBKeyRange };
-    const { db, records } = await OutboxDb.open(indexedDB, outboxName(opts.clientId), (error, keys) => outbox?.failed(error, keys), IDBKeyRange);
+    const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+    const { db, records } = await OutboxDb.open(factory, outboxName(opts.clientId), (error, keys) => outbox?.failed(error, keys));
     outbox = new PersistedOutbox(db, opts, publisher, emit);
     outbox.restore(records);
     return outbox;
@@ -70,6 +73,17 @@ class PersistedOutbox implements Outbox {
   private lost = 0;
   /** Keys written again after a quota error evicted older records: a second quota error drops them. */
   private readonly retried = new Set<number>();
+  /**
+   * With shareAcrossTabs: the live records of relayed publishes by their origin (tab id and the tab's id for the
+   * publish), and how the restored ones among them settled. A tab says its unanswered publishes again to each new
+   * leader, which may have restored the same publishes from what the last leader left: they are one publish.
+   */
+  private readonly origins = new Map<string, number>();
+  private readonly settledOrigins = new Map<string, WebMqttError | undefined>();
+  /** Publishes that are the same as the record of `key` (said again by their tab): they settle as it does. */
+  private readonly followers = new Map<number, Array<(error?: WebMqttError) => void>>();
+  /** The payloads of such publishes that the publisher is sending anyway: MQTT.js never gets them (see create()). */
+  private readonly merged = new WeakMap<Uint8Array, string>();
   private mqtt: MqttClient | undefined;
 
   constructor(
@@ -95,7 +109,15 @@ class PersistedOutbox implements Outbox {
     this.mqtt = mqtt;
     // The store learns which record MQTT.js is storing from this: the publisher hands each publish over by payload.
     const publish = mqtt.publish as (this: MqttClient, ...args: unknown[]) => MqttClient;
-    mqtt.publish = ((topic: string, payload: Uint8Array, options?: { qos?: number }, cb?: unknown) => {
+    mqtt.publish = ((topic: string, payload: Uint8Array, options?: { qos?: number }, cb?: (error?: Error) => void) => {
+      const origin = this.merged.get(payload);
+      if (origin !== undefined) {
+        // A tab's publish said again after this leader had it from the outbox already: one publish on the wire, and
+        // the publisher's callback is the record's outcome.
+        this.merged.delete(payload);
+        this.follow(origin, (error) => cb?.(error));
+        return mqtt;
+      }
       if (options?.qos) this.handing(topic, payload);
       return publish.call(mqtt, topic, payload, options, cb);
     }) as MqttClient['publish'];
@@ -109,6 +131,7 @@ class PersistedOutbox implements Outbox {
       this.next = Math.max(this.next, key + 1);
       this.records.set(key, record);
       this.restoredLeft.add(key);
+      if (record.origin !== undefined) this.origins.set(record.origin, key);
       if (record.mid !== undefined) {
         this.store.adopt(key, record.mid);
         continue;
@@ -122,7 +145,14 @@ class PersistedOutbox implements Outbox {
     const publisher = this.publisher;
     publisher.track = (item) => this.track(item);
     let dropped = 0;
-    for (const item of [...queued, ...(publisher.offline?.drain() ?? [])]) {
+    const drained = publisher.offline?.drain() ?? [];
+    for (const item of [...queued, ...drained]) {
+      const origin = (item as RelayedPublish).origin;
+      if (origin !== undefined && !this.keys.has(item) && this.origins.has(origin)) {
+        // Said again by its tab before this page had read the outbox: the restored record is that publish.
+        this.follow(origin, (error) => (error ? item.reject(error) : item.resolve()));
+        continue;
+      }
       this.track(item);
       dropped += publisher.enqueue(item);
     }
@@ -136,9 +166,19 @@ class PersistedOutbox implements Outbox {
   /** A publish was accepted: QoS 1/2 ones are recorded until they settle. */
   private track(item: PendingPublish): void {
     if (!item.qos || this.keys.has(item)) return;
+    const origin = (item as RelayedPublish).origin;
+    if (origin !== undefined && (this.origins.has(origin) || this.settledOrigins.has(origin))) {
+      // Already here (restored, or restored and settled): the publisher sends it, MQTT.js never sees it (create()).
+      this.merged.set(item.payload, origin);
+      return;
+    }
     const key = this.next++;
     const record: OutboxRecord = { topic: item.topic, payload: item.payload, qos: item.qos as 1 | 2, retain: item.retain };
     if (item.properties) record.properties = item.properties;
+    if (origin !== undefined) {
+      record.origin = origin;
+      this.origins.set(origin, key);
+    }
     this.records.set(key, record);
     this.bind(item, key);
     void this.db?.write(key, record);
@@ -157,8 +197,27 @@ class PersistedOutbox implements Outbox {
     };
     item.reject = (error) => {
       if (FINAL.includes(error.code)) this.forget(key, error);
+      else this.settleFollowers(key, error);
       reject(error);
     };
+  }
+
+  /** `settle` runs with the outcome of the record of `origin` (at once when that record has settled already). */
+  private follow(origin: string, settle: (error?: WebMqttError) => void): void {
+    const key = this.origins.get(origin);
+    if (key === undefined) {
+      settle(this.settledOrigins.get(origin));
+      return;
+    }
+    const list = this.followers.get(key);
+    if (list) list.push(settle);
+    else this.followers.set(key, [settle]);
+  }
+
+  private settleFollowers(key: number, error: WebMqttError | undefined): void {
+    const list = this.followers.get(key);
+    this.followers.delete(key);
+    for (const settle of list ?? []) settle(error);
   }
 
   private handing(topic: string, payload: Uint8Array): void {
@@ -181,7 +240,13 @@ class PersistedOutbox implements Outbox {
     if (waiting?.includes(key)) waiting.splice(waiting.indexOf(key), 1);
     if (waiting?.length === 0) this.unhanded.delete(record.payload);
     void this.db?.write(key, null);
-    if (!this.restoredLeft.delete(key)) return;
+    const restored = this.restoredLeft.delete(key);
+    if (record.origin !== undefined) {
+      this.origins.delete(record.origin);
+      if (restored) this.settledOrigins.set(record.origin, error);
+    }
+    this.settleFollowers(key, error);
+    if (!restored) return;
     if (error) {
       this.lost++;
       this.emit('error', new WebMqttError(error.code, `A publish to "${record.topic}" restored from the outbox was given up: ${error.message}`, { cause: error, reasonCode: error.reasonCode, retryable: false }));

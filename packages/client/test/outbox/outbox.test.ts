@@ -32,12 +32,13 @@ async function stored(clientId = 'outbox-test'): Promise<OutboxRecord[]> {
     open.onsuccess = () => resolve(open.result);
     open.onerror = () => reject(open.error);
   });
-  const all = await new Promise<OutboxRecord[]>((resolve) => {
+  const all = await new Promise<Array<{ r: Array<[number, OutboxRecord]> }>>((resolve) => {
     const req = db.transaction('records', 'readonly').objectStore('records').getAll();
-    req.onsuccess = () => resolve(req.result as OutboxRecord[]);
+    req.onsuccess = () => resolve(req.result as Array<{ r: Array<[number, OutboxRecord]> }>);
   });
   db.close();
-  return all;
+  // Chunks of records, each record with its key (its place in publish order).
+  return all.flatMap((chunk) => chunk.r).sort((a, b) => a[0] - b[0]).map(([, record]) => record);
 }
 
 async function connect(h: Harness, connack?: Parameters<Harness['fake']['acceptConnack']>[0]): Promise<void> {
