@@ -101,6 +101,7 @@ export class LocalLink implements Link {
     return this.connection.connect();
   }
 
+  /** `request` goes to the publisher as it is, with whatever it carries (a leader tab's `origin`: see tabs/leader.ts). */
   publish(request: PublishRequest): Promise<void> {
     return new Promise<void>((resolve, reject) => this.publisher.submit({ ...request, resolve, reject }));
   }

@@ -2,7 +2,7 @@ import type { WebMqttError } from '../core/errors';
 import type { ClientEvents } from '../core/events';
 import type { Message } from '../messaging/message';
 import type { Subscription } from '../messaging/subscriptions';
-import type { Link, LinkEmit } from '../link/link';
+import type { Link, LinkEmit, PublishRequest } from '../link/link';
 import type { TabChannel, TabLocks } from '../platform/tab-platform';
 import {
   inboxChannel,
@@ -35,6 +35,9 @@ export interface LeaderEnvironment {
   /** Runs `fn` in a later task (a MessageChannel turn in browsers: never throttled as timers of hidden tabs are). */
   later(fn: () => void): void;
 }
+
+/** A publish the leader makes for a tab: the local link hands `origin` on to the publisher's item (local-link.ts). */
+type RelayedRequest = PublishRequest & { origin: string };
 
 /** A tab the leader serves. */
 interface ServedTab {
@@ -247,7 +250,10 @@ export class LeaderService {
       if (this.stopped || this.tabs.get(from) !== tab) return;
       this.send(tab, { t: 'pubbed', leader: this.env.self, id: wire.id, error: error && toWireError(error) });
     };
-    this.link.publish({ topic: wire.topic, payload: wire.payload, qos: wire.qos, retain: wire.retain, properties: wire.properties }).then(() => settle(undefined), settle);
+    // `origin` goes into the outbox record (with offlineQueue.persist): a next leader that restores it and hears this
+    // tab's hello say the publish again makes one publish of the two (outbox/outbox.ts).
+    const request: RelayedRequest = { topic: wire.topic, payload: wire.payload, qos: wire.qos, retain: wire.retain, properties: wire.properties, origin: `${from}:${wire.id}` };
+    this.link.publish(request).then(() => settle(undefined), settle);
   }
 
   /** Queues `message` for `tab`; the turn's queue is handed over at its end. */
@@ -328,11 +334,9 @@ export class LeaderService {
       case 'error':
         message = { t: 'error', leader, error: toWireError(payload as WebMqttError) };
         break;
-      case 'queue': {
-        const change = payload as Parameters<ClientEvents['queue']>[0];
-        message = { t: 'queue', leader, size: change.size, bytes: change.bytes, dropped: change.dropped };
+      case 'queue':
+        message = { t: 'queue', leader, change: payload as Parameters<ClientEvents['queue']>[0] };
         break;
-      }
       case 'packet': {
         const trace = payload as Parameters<ClientEvents['packet']>[0];
         for (const tab of this.tabs.values()) if (tab.trace) this.send(tab, { t: 'packet', leader, direction: trace.direction, packet: trace.packet });

@@ -1,5 +1,6 @@
 import { WebMqttError, type ErrorCode } from '../core/errors';
 import type { QoS } from '../core/options';
+import type { QueueChange } from '../core/events';
 import type { ConnectionState } from '../core/state-machine';
 import type { Message } from '../messaging/message';
 import type { SubscribeOptions } from '../messaging/subscriptions';
@@ -87,7 +88,8 @@ export type ToGroup =
   | { t: 'state'; leader: string; state: WireState; protocolVersion: 4 | 5 }
   | { t: 'connect'; leader: string; sessionPresent: boolean }
   | { t: 'error'; leader: string; error: WireError }
-  | { t: 'queue'; leader: string; size: number; bytes: number; dropped: number | undefined };
+  /** The leader's `queue` event as it is (with persist: `restored`, `restoredSettled`, `quotaExceeded` too). */
+  | { t: 'queue'; leader: string; change: QueueChange };
 
 export function toWireError(error: WebMqttError): WireError {
   return { code: error.code, message: error.message, retryable: error.retryable, reasonCode: error.reasonCode, field: error.field };

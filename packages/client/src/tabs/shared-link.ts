@@ -419,8 +419,8 @@ export class SharedLink implements Link {
         this.emit('error', fromWireError(message.error));
         return;
       case 'queue':
-        this.queued = { size: message.size, bytes: message.bytes };
-        this.emit('queue', message.dropped === undefined ? { ...this.queued } : { ...this.queued, dropped: message.dropped });
+        this.queued = { size: message.change.size, bytes: message.change.bytes };
+        this.emit('queue', { ...message.change });
         return;
     }
   }
