@@ -39,25 +39,25 @@ function reject<T>(error: WebMqttError): Promise<T> {
  * Create one with {@link createClient}.
  */
 export class WebMqttClient {
-  private readonly emitter = new EventEmitter<ClientEvents>();
-  private readonly opts: NormalizedOptions;
+  readonly #emitter = new EventEmitter<ClientEvents>();
+  readonly #opts: NormalizedOptions;
   /** Where the connection lives: in this tab, or (shareAcrossTabs) in the leader tab of a group. */
   private readonly link: Link;
-  /** request()/respond() code, loaded on first use (see {@link loadRequests}); unset until then. */
-  private requests: Requests | undefined;
-  private requestsLoading: Promise<Requests> | undefined;
+  /** request()/respond() code, loaded on first use (see the loader below); unset until then. */
+  #requests: Requests | undefined;
+  #requestsLoading: Promise<Requests> | undefined;
 
   constructor(options: ClientOptions) {
-    this.opts = normalizeOptions(options);
+    this.#opts = normalizeOptions(options);
     const emit: LinkEmit = (event, payload) => {
       // A client that gave up: pending requests end with the failure, as publishes and subscribes do.
       if (event === 'state') {
         const change = payload as Parameters<ClientEvents['state']>[0];
-        if (change.current === 'failed' && change.reason) this.requests?.rejectAll(failedError(change.reason));
+        if (change.current === 'failed' && change.reason) this.#requests?.rejectAll(failedError(change.reason));
       }
-      this.emitter.emit(event, payload as never);
+      this.#emitter.emit(event, payload as never);
     };
-    this.link = linkFor(this.opts, emit);
+    this.link = linkFor(this.#opts, emit);
   }
 
   /** Where the client is in its life; see the `state` event. */
@@ -67,7 +67,7 @@ export class WebMqttClient {
 
   /** The MQTT client identifier in use. */
   get clientId(): string {
-    return this.opts.clientId;
+    return this.#opts.clientId;
   }
 
   /** The MQTT protocol version spoken (or to be tried next): 5, or 4 for 3.1.1. */
@@ -99,24 +99,24 @@ export class WebMqttClient {
    */
   on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
     checkListener(event, listener);
-    this.emitter.on(event, listener as EmitterListener<E>);
-    this.listenersChanged(event);
+    this.#emitter.on(event, listener as EmitterListener<E>);
+    this.#listenersChanged(event);
     return () => this.off(event, listener);
   }
 
   /** Like {@link on}, for one call only. */
   once<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
     checkListener(event, listener);
-    this.emitter.once(event, listener as EmitterListener<E>);
-    this.listenersChanged(event);
+    this.#emitter.once(event, listener as EmitterListener<E>);
+    this.#listenersChanged(event);
     return () => this.off(event, listener);
   }
 
   /** Removes a listener added with {@link on}. */
   off<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): void {
     checkListener(event, listener);
-    this.emitter.off(event, listener as EmitterListener<E>);
-    this.listenersChanged(event);
+    this.#emitter.off(event, listener as EmitterListener<E>);
+    this.#listenersChanged(event);
   }
 
   /** Opens the connection. Resolves on the first CONNACK; rejects with a WebMqttError when the client fails or is closed. */
@@ -137,7 +137,7 @@ export class WebMqttClient {
     const qos = options.qos ?? 0;
     if (!QOS_VALUES.includes(qos)) return reject(optionError('qos', '0, 1 or 2', qos));
     if (options.retain !== undefined && typeof options.retain !== 'boolean') return reject(optionError('retain', 'true or false', options.retain));
-    const closed = this.rejectWhenUnusable();
+    const closed = this.#rejectWhenUnusable();
     if (closed) return reject(closed);
     return this.link.publish({ topic, payload: bytes, qos, retain: options.retain ?? false, properties: options.properties });
   }
@@ -157,7 +157,7 @@ export class WebMqttClient {
     if (typeof handler !== 'function') return reject(optionError('handler', 'a function (message) => void', handler));
     if (typeof options !== 'object' || options === null) return reject(optionError('subscribe options', 'an object such as { qos: 1 }'));
     if (options.qos !== undefined && !QOS_VALUES.includes(options.qos)) return reject(optionError('qos', '0, 1 or 2', options.qos));
-    const closed = this.rejectWhenUnusable();
+    const closed = this.#rejectWhenUnusable();
     if (closed) return reject(closed);
     return this.link.subscribe(filter, handler, options);
   }
@@ -190,20 +190,20 @@ export class WebMqttClient {
     const topicError = validateTopicName(topic);
     if (topicError) return reject(topicError);
     if (typeof options !== 'object' || options === null) return reject(optionError('request options', 'an object such as { timeoutMs: 5000 }', options));
-    const closed = this.rejectWhenUnusable();
+    const closed = this.#rejectWhenUnusable();
     if (closed) return reject(closed);
-    return this.loadRequests().then((requests) => requests.request(topic, payload, options));
+    return this.#loadRequests().then((requests) => requests.request(topic, payload, options));
   }
 
   /** Answers requests on `filter`: the handler's return value is published to each request's response topic. */
   respond(filter: string, handler: ResponderHandler, options: SubscribeOptions = {}): Promise<Responder> {
-    return this.loadRequests().then((requests) => requests.respond(filter, handler, options));
+    return this.#loadRequests().then((requests) => requests.respond(filter, handler, options));
   }
 
   /** Sends DISCONNECT (no will), rejects whatever is still queued with CLIENT_CLOSED. Idempotent. */
   async close(): Promise<void> {
     if (this.link.state === 'closed') return;
-    this.requests?.rejectAll(new WebMqttError(ErrorCode.CLIENT_CLOSED, 'The client was closed before this completed.'));
+    this.#requests?.rejectAll(new WebMqttError(ErrorCode.CLIENT_CLOSED, 'The client was closed before this completed.'));
     await this.link.close();
   }
 
@@ -216,24 +216,24 @@ export class WebMqttClient {
    * request()/respond() live in a chunk of their own (a dynamic import), so an app that never calls them never
    * downloads them. A failed load (e.g. the chunk went away with a redeploy) is not cached: the next call retries.
    */
-  private loadRequests(): Promise<Requests> {
-    this.requestsLoading ??= import('./messaging/requests').then(
-      (m) => (this.requests = new m.Requests(this, this.opts.clock ?? systemClock)),
+  #loadRequests(): Promise<Requests> {
+    this.#requestsLoading ??= import('./messaging/requests').then(
+      (m) => (this.#requests = new m.Requests(this, this.#opts.clock ?? systemClock)),
       (error: unknown) => {
-        this.requestsLoading = undefined;
+        this.#requestsLoading = undefined;
         throw error;
       },
     );
-    return this.requestsLoading;
+    return this.#requestsLoading;
   }
 
-  private rejectWhenUnusable(): WebMqttError | undefined {
+  #rejectWhenUnusable(): WebMqttError | undefined {
     return refusal(this.link.state, this.link.lastFailure);
   }
 
   /** Packet tracing costs a copy per packet: the link traces only while someone listens. */
-  private listenersChanged(event: keyof ClientEvents): void {
-    if (event === 'packet') this.link.tracePackets(this.emitter.listenerCount('packet') > 0);
+  #listenersChanged(event: keyof ClientEvents): void {
+    if (event === 'packet') this.link.tracePackets(this.#emitter.listenerCount('packet') > 0);
   }
 }
 

@@ -45,15 +45,14 @@ describe('resolveToken', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
-  it('reads expiresAt from a JWT exp when none is given', async () => {
+  it('leaves a JWT unread: its exp is the refresh chunk\'s business (refreshDelay)', async () => {
     const jwt = fakeJwt({ exp: 2_000_000_000 });
     const clock = new ManualClock();
-    await expect(resolveToken(auth({ token: () => jwt }), ctx, clock)).resolves.toEqual({ token: jwt, expiresAt: 2_000_000_000_000 });
-    await expect(resolveToken(auth({ token: () => ({ token: jwt }) }), ctx, clock)).resolves.toEqual({ token: jwt, expiresAt: 2_000_000_000_000 });
-    await expect(resolveToken(auth({ token: jwt }), ctx, clock)).resolves.toEqual({ token: jwt, expiresAt: 2_000_000_000_000 });
+    await expect(resolveToken(auth({ token: () => jwt }), ctx, clock)).resolves.toEqual({ token: jwt, expiresAt: undefined });
+    await expect(resolveToken(auth({ token: () => ({ token: jwt }) }), ctx, clock)).resolves.toEqual({ token: jwt, expiresAt: undefined });
   });
 
-  it('prefers an explicit expiresAt over the JWT exp', async () => {
+  it('keeps the provider\'s expiresAt', async () => {
     const jwt = fakeJwt({ exp: 2_000_000_000 });
     const result = await resolveToken(auth({ token: async () => ({ token: jwt, expiresAt: 123 }) }), ctx, new ManualClock());
     expect(result.expiresAt).toBe(123);
@@ -180,6 +179,12 @@ describe('refreshDelay', () => {
 
   it('is undefined for a token that has already expired (the broker accepted it anyway)', () => {
     expect(refreshDelay({ token: 't', expiresAt: 100_000 }, auth({ token: provider, refreshBeforeExpiryMs: 60_000 }), 100_001)).toBeUndefined();
+  });
+
+  it('reads a JWT exp when the provider gave no expiresAt, and prefers an explicit expiresAt over it', () => {
+    const jwt = fakeJwt({ exp: 100 }); // 100 s = 100,000 ms since epoch
+    expect(refreshDelay({ token: jwt, expiresAt: undefined }, auth({ token: provider, refreshBeforeExpiryMs: 10_000 }), 50_000)).toBe(40_000);
+    expect(refreshDelay({ token: jwt, expiresAt: 80_000 }, auth({ token: provider, refreshBeforeExpiryMs: 10_000 }), 50_000)).toBe(20_000);
   });
 
   it('is undefined without an expiry', () => {

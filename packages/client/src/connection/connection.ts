@@ -11,7 +11,8 @@ import { STATE_TABLE, transition, type ConnectionState } from '../core/state-mac
 import { signalReaction } from './signal-reaction';
 import type { ResolvedToken } from './token-auth';
 import type { TokenRefresh } from './token-refresh';
-import { loadTokens } from './load-tokens';
+import { loadTokenRefresh } from './load-token-refresh';
+import { resolveToken } from './token-provider';
 import { RetryCounter } from './retry-counter';
 import { BrokerUrls, checkTransport } from './broker-urls';
 import { ProtocolFallback } from './protocol-fallback';
@@ -67,10 +68,9 @@ export class Connection {
   #generation = 0;
   #retryTimer: TimerHandle | undefined;
   readonly #probe: PingProbe;
-  /** With `auth`: the token chunk (tokens.ts), loading since the client was created; a failed load is tried again. */
-  #tokens: Promise<typeof import('./tokens')> | undefined;
-  /** Renews the token before it expires; made with the first token. */
+  /** Renews the token before it expires (token-refresh.ts, a chunk loaded after the first CONNACK with a token provider). */
   #refresh: TokenRefresh | undefined;
+  #refreshLoading = false;
   #waiters: Waiter[] = [];
   #stopSignals: (() => void) | undefined;
   /** The socket was dropped on purpose (back-forward cache restore): reconnect at once, no backoff. */
@@ -95,37 +95,44 @@ export class Connection {
       closed: () => this.#onSocketClosed(),
     });
     this.#probe = pingProbe(this.#clock, this.#log, opts.keepalive, this.#socket);
-    if (opts.auth) this.#loadTokens().catch(() => undefined);
   }
 
-  /** The token chunk: fetched once; after a failed fetch (a redeploy removed it, offline) the next attempt asks again. */
-  #loadTokens(): Promise<typeof import('./tokens')> {
-    this.#tokens ??= loadTokens().catch((cause: unknown) => {
-      this.#tokens = undefined;
-      throw new WebMqttError(ErrorCode.CONNECTION_REFUSED, 'Could not load the token code of @webmqtt/client (a chunk next to it); the next attempt loads it again (see cause).', { cause });
-    });
-    return this.#tokens;
-  }
-
-  /** The token and its refresh, for an attempt with `auth`. */
-  async #fetchToken(auth: NonNullable<NormalizedOptions['auth']>, attemptNo: number, generation: number): Promise<ResolvedToken | undefined> {
-    const { resolveToken, TokenRefresh } = await this.#loadTokens();
-    if (generation !== this.#generation) return undefined;
-    const hooks = this.#hooks;
-    this.#refresh ??= new TokenRefresh(this.#clock, {
-      isConnected: () => this.state === 'connected',
-      pause: () => hooks.pause(),
-      inFlight: () => hooks.inFlight(),
-      disconnect: () => {
-        this.#log.info('token expiring: reconnecting with a fresh token');
-        this.#socket.disconnect();
-      },
-    });
+  /** The token for an attempt with `auth`. */
+  async #fetchToken(auth: NonNullable<NormalizedOptions['auth']>, attemptNo: number): Promise<ResolvedToken> {
     const cancel: { onCancel?: () => void } = {};
     this.#cancelToken = () => cancel.onCancel?.();
     const token = await resolveToken(auth, { attempt: attemptNo, reason: this.#nextReason }, this.#clock, cancel);
     this.#cancelToken = undefined;
     return token;
+  }
+
+  /**
+   * After a CONNACK: the refresh of the token just sent is armed. Its code is fetched after the first CONNACK of a client
+   * whose token provider is a function (a static token is never renewed), so no CONNECT waits for it; a fetch that
+   * fails leaves the token to the broker (a refusal or a DISCONNECT brings a fresh one) and is tried after the next.
+   */
+  #armRefresh(): void {
+    const auth = this.#opts.auth;
+    if (this.#refresh) return this.#refresh.connected(auth, this.#token);
+    if (!auth || typeof auth.token === 'string' || this.#refreshLoading) return;
+    this.#refreshLoading = true;
+    loadTokenRefresh().then(({ TokenRefresh }) => {
+      this.#refreshLoading = false;
+      const hooks = this.#hooks;
+      this.#refresh ??= new TokenRefresh(this.#clock, {
+        isConnected: () => this.state === 'connected',
+        pause: () => hooks.pause(),
+        inFlight: () => hooks.inFlight(),
+        disconnect: () => {
+          this.#log.info('token expiring: reconnecting with a fresh token');
+          this.#socket.disconnect();
+        },
+      });
+      if (this.state === 'connected') this.#refresh.connected(auth, this.#token);
+    }, (cause: unknown) => {
+      this.#refreshLoading = false;
+      this.#log.warn('could not load the token refresh code of @webmqtt/client (a chunk next to it): the token is not renewed before it expires; trying again after the next CONNACK', { cause });
+    });
   }
 
   /** MQTT.js's client, once the first attempt created it: a getter over a #private field (see the note above them). */
@@ -250,7 +257,7 @@ export class Connection {
       checkTransport(url, this.#opts);
       const auth = this.#opts.auth;
       if (auth) {
-        token = await this.#fetchToken(auth, attemptNo, generation);
+        token = await this.#fetchToken(auth, attemptNo);
         if (generation !== this.#generation) return;
       }
     } catch (error) {
@@ -279,7 +286,7 @@ export class Connection {
     this.#setState('connected');
     this.#hooks.connected(connectedInfo(packet, this.protocolVersion));
     this.#settleWaiters();
-    this.#refresh?.connected(this.#opts.auth, this.#token);
+    this.#armRefresh();
   }
 
   /** The attempt's socket closed: a connection that was up is lost (or replaced as planned), or the attempt failed. */

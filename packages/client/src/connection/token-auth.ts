@@ -1,7 +1,10 @@
 import type { NormalizedOptions } from '../core/options';
 import { withQueryParam } from '../core/url';
 
-/** A token ready to be sent, and when it stops being valid (ms since epoch), if known. */
+/**
+ * A token ready to be sent, and when it stops being valid (ms since epoch) if the provider said so. A JWT's own
+ * `exp` is read only when the refresh is planned (token-refresh.ts, a chunk of its own).
+ */
 export interface ResolvedToken {
   token: string;
   expiresAt: number | undefined;

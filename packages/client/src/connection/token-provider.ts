@@ -1,7 +1,6 @@
 import type { Clock } from '../core/clock';
 import { ErrorCode, WebMqttError, isWebMqttError } from '../core/errors';
 import type { NormalizedAuth, TokenReason } from '../core/options';
-import { jwtExpiresAt } from './jwt';
 import type { ResolvedToken } from './token-auth';
 
 function invalidToken(detail: string): WebMqttError {
@@ -15,7 +14,7 @@ function invalidToken(detail: string): WebMqttError {
 function toResolved(result: unknown): ResolvedToken {
   if (typeof result === 'string') {
     if (result.length === 0) throw invalidToken('an empty string');
-    return { token: result, expiresAt: jwtExpiresAt(result) };
+    return { token: result, expiresAt: undefined };
   }
   if (typeof result === 'object' && result !== null && typeof (result as { token?: unknown }).token === 'string') {
     const { token, expiresAt } = result as { token: string; expiresAt?: unknown };
@@ -23,7 +22,7 @@ function toResolved(result: unknown): ResolvedToken {
     if (expiresAt !== undefined && (typeof expiresAt !== 'number' || !Number.isFinite(expiresAt))) {
       throw invalidToken('an expiresAt that is not a number of ms since epoch');
     }
-    return { token, expiresAt: expiresAt ?? jwtExpiresAt(token) };
+    return { token, expiresAt };
   }
   const got = result === null ? 'null' : result === undefined ? 'undefined' : `a ${typeof result}`;
   throw invalidToken(got);
@@ -41,7 +40,7 @@ export function resolveToken(
   cancel?: { onCancel?: () => void },
 ): Promise<ResolvedToken> {
   const source = auth.token;
-  if (typeof source === 'string') return Promise.resolve({ token: source, expiresAt: jwtExpiresAt(source) });
+  if (typeof source === 'string') return Promise.resolve({ token: source, expiresAt: undefined });
   return new Promise<ResolvedToken>((resolve, reject) => {
     let settled = false;
     if (cancel) {

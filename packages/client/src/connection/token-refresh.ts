@@ -1,18 +1,24 @@
+/**
+ * The token's renewal: what only a client whose token provider is a function runs, once connected. A chunk of its own
+ * (connection.ts loads it after the first CONNACK): the first CONNECT never waits for it.
+ */
 import type { Clock, TimerHandle } from '../core/clock';
 import type { NormalizedAuth } from '../core/options';
+import { jwtExpiresAt } from './jwt';
 import type { ResolvedToken } from './token-auth';
 
 /** Never refresh sooner than this after connecting: a token shorter-lived than the margin must not cause a reconnect loop. */
 const MIN_REFRESH_MS = 1_000;
 
 /**
- * When to fetch the next token (ms from now), or undefined when there is nothing to refresh
- * (no known expiry, a static token, or a token already expired that the broker still accepted).
+ * When to fetch the next token (ms from now), or undefined when there is nothing to refresh (no known expiry: neither
+ * the provider's `expiresAt` nor a JWT `exp`; a static token; or a token already expired that the broker still accepted).
  * A token that lives less than `refreshBeforeExpiryMs` is refreshed at three quarters of its remaining life.
  */
 export function refreshDelay(token: ResolvedToken, auth: NormalizedAuth, now: number): number | undefined {
-  if (token.expiresAt === undefined || typeof auth.token === 'string') return undefined;
-  const remaining = token.expiresAt - now;
+  const expiresAt = token.expiresAt ?? jwtExpiresAt(token.token);
+  if (expiresAt === undefined || typeof auth.token === 'string') return undefined;
+  const remaining = expiresAt - now;
   if (remaining <= 0) return undefined;
   const planned = remaining - auth.refreshBeforeExpiryMs;
   return planned >= MIN_REFRESH_MS ? planned : Math.max(MIN_REFRESH_MS, Math.floor(remaining * 0.75));

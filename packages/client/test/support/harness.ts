@@ -1,7 +1,7 @@
 /** Builds a client wired to the fakes, and records what it reports. */
-// The token chunk (loaded with import() by a client with auth) is in the module cache before any test: its first load
-// takes vitest longer than the few turns a test waits.
-import '../../src/connection/tokens';
+// The token refresh chunk (loaded with import() after a CONNACK with a token provider) is in the module cache before
+// any test: its first load takes vitest longer than the few turns a test waits.
+import '../../src/connection/token-refresh';
 import { createClient, type WebMqttClient } from '../../src/client';
 import type { WebMqttError } from '../../src/core/errors';
 import type { StateChange, QueueChange, PacketTrace } from '../../src/core/events';
