@@ -9,7 +9,8 @@
 // committed list with its age at that commit (Date.now() on one machine). Dropped = published - ever shown: with
 // the hooks, a frame adds at most KEEP messages and a backlog is shown over the next frames, so a message is dropped
 // only when more than 4 × KEEP arrive between two frames (a stall). "maxPerFrame" (the most messages the client
-// delivered between two animation frames) and "maxFrameGapMs" (the longest time between two) show the stalls.
+// delivered between two animation frames) and "maxFrameGapMs" (the longest time between two) show the stalls;
+// "droppedGaps" and "longestGap" are the runs of consecutive messages never shown (how many, the longest).
 // BENCH_REACT_RATE (2000), BENCH_REACT_SECONDS (10; quick 3), BENCH_REACT_RUNS (3 per variant; quick 1) and
 // BENCH_REACT_KEEP (200) change the load.
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -44,7 +45,19 @@ let sinceFrame = 0;
 let lastFrameAt;
 const seen = new Set();
 let measuring = false;
-window.bench = { stats, start: () => { measuring = true; }, stop: () => { measuring = false; } };
+window.bench = { stats, start: () => { measuring = true; }, stop: () => { measuring = false; }, gaps };
+
+/** The runs of sequence numbers below total never in a committed list: how many, and the longest. */
+function gaps(total) {
+  let count = 0;
+  let longest = 0;
+  let run = 0;
+  for (let seq = 0; seq <= total; seq++) {
+    if (seq < total && !seen.has(String(seq))) run++;
+    else if (run > 0) { count++; longest = Math.max(longest, run); run = 0; }
+  }
+  return { count, longest };
+}
 
 new PerformanceObserver((list) => {
   if (!measuring) return;
@@ -178,10 +191,10 @@ async function runOnce(browser, site, brokerUrl, variant, rate, seconds) {
     const published = await publishSteadily(brokerUrl, rate, seconds);
     // Let the last messages arrive and the last frames render.
     await sleep(1_000);
-    const stats = await page.evaluate(() => {
+    const { stats, gaps } = await page.evaluate((total) => {
       window.bench.stop();
-      return window.bench.stats;
-    });
+      return { stats: window.bench.stats, gaps: window.bench.gaps(total) };
+    }, published.sent);
     const s = published.elapsedMs / 1000;
     return {
       variant,
@@ -199,6 +212,8 @@ async function runOnce(browser, site, brokerUrl, variant, rate, seconds) {
       longTaskMs: Math.round(stats.longTaskMs),
       ageP50: percentile(stats.ages, 50),
       ageP99: percentile(stats.ages, 99),
+      droppedGaps: gaps.count,
+      longestGap: gaps.longest,
       maxPerFrame: stats.maxPerFrame,
       maxFrameGapMs: Math.round(stats.maxFrameGapMs),
       problems,
@@ -227,7 +242,7 @@ export async function reactList(ctx) {
         try {
           const r = await withTimeout(runOnce(browser, site, broker.url, variant, rate, seconds), (seconds + 60) * 1000, `react ${variant}`);
           results[variant].push(r);
-          log(`  react ${variant} run ${round + 1}/${runs}: ${r.commitsPerSec.toFixed(1)} commits/s, ${r.rendersPerSec.toFixed(1)} renders/s, ${r.framesPerSec.toFixed(1)} frames/s, dropped ${r.dropped}/${r.published} (received ${r.received}), most per frame ${r.maxPerFrame}, longest frame gap ${r.maxFrameGapMs} ms, age p50 ${r.ageP50} ms p99 ${r.ageP99} ms, long tasks ${r.longTaskMs} ms`);
+          log(`  react ${variant} run ${round + 1}/${runs}: ${r.commitsPerSec.toFixed(1)} commits/s, ${r.rendersPerSec.toFixed(1)} renders/s, ${r.framesPerSec.toFixed(1)} frames/s, dropped ${r.dropped}/${r.published} (received ${r.received}; ${r.droppedGaps} gaps, longest ${r.longestGap}), most per frame ${r.maxPerFrame}, longest frame gap ${r.maxFrameGapMs} ms, age p50 ${r.ageP50} ms p99 ${r.ageP99} ms, long tasks ${r.longTaskMs} ms`);
         } catch (error) {
           errors.push(`${variant}: ${String(error?.message ?? error).split('\n')[0].slice(0, 300)}`);
           log(`  react ${variant} run ${round + 1} failed: ${errors.at(-1)}`);
