@@ -60,25 +60,28 @@ function deferred(): Deferred {
  */
 export class OutboxDb {
   /** Records to put that are in no chunk yet (new keys), in key order. */
-  private fresh = new Map<number, OutboxRecord>();
+  #fresh = new Map<number, OutboxRecord>();
   /** The live records of each chunk, by the chunk's key, as the next write of it will have them; and each record's chunk. */
-  private readonly chunks = new Map<number, Map<number, OutboxRecord>>();
-  private readonly chunkOf = new Map<number, number>();
+  readonly #chunks = new Map<number, Map<number, OutboxRecord>>();
+  readonly #chunkOf = new Map<number, number>();
   /** Chunks to write again (or delete, once empty) in the next transaction. */
-  private dirty = new Set<number>();
+  #dirty = new Set<number>();
   /** Resolved when the transaction carrying what is pending has committed. */
-  private next: Deferred | undefined;
+  #next: Deferred | undefined;
   /** A transaction is committing, and what resolves when it has. */
-  private busy = false;
-  private committing: Deferred | undefined;
+  #busy = false;
+  #committing: Deferred | undefined;
   /** A flush is queued for the end of this task. */
-  private due = false;
-  private closed = false;
+  #due = false;
+  #closed = false;
 
-  private constructor(
-    private readonly db: IDBDatabase,
-    private readonly failed: WriteFailure,
-  ) {}
+  readonly #db: IDBDatabase;
+  readonly #failed: WriteFailure;
+
+  private constructor(db: IDBDatabase, failed: WriteFailure) {
+    this.#db = db;
+    this.#failed = failed;
+  }
 
   /**
    * Opens (creating it on first use) the database `name`, and reads every record in key order. Rejects when IndexedDB
@@ -105,8 +108,8 @@ export class OutboxDb {
     keys.forEach((key, i) => {
       const value = values[i] as StoredChunk | OutboxRecord;
       const list: Array<[number, OutboxRecord]> = 'r' in value ? value.r : [[key as number, value]];
-      outbox.chunks.set(key as number, new Map(list));
-      for (const [recordKey] of list) outbox.chunkOf.set(recordKey, key as number);
+      outbox.#chunks.set(key as number, new Map(list));
+      for (const [recordKey] of list) outbox.#chunkOf.set(recordKey, key as number);
       records.push(...list);
     });
     // Another tab (a newer build) wants to upgrade: let it, and stop writing here.
@@ -122,58 +125,58 @@ export class OutboxDb {
    * failed: `failed` hears of that).
    */
   write(key: number, record: OutboxRecord | null): Promise<void> {
-    const chunk = this.chunkOf.get(key);
+    const chunk = this.#chunkOf.get(key);
     if (chunk === undefined) {
-      if (record) this.fresh.set(key, record);
+      if (record) this.#fresh.set(key, record);
       // Never written (settled before its turn came): nothing to delete.
-      else if (!this.fresh.delete(key)) return Promise.resolve();
+      else if (!this.#fresh.delete(key)) return Promise.resolve();
     } else {
-      const live = this.chunks.get(chunk) as Map<number, OutboxRecord>;
+      const live = this.#chunks.get(chunk) as Map<number, OutboxRecord>;
       if (record) live.set(key, record);
       else {
         live.delete(key);
-        this.chunkOf.delete(key);
+        this.#chunkOf.delete(key);
       }
-      this.dirty.add(chunk);
+      this.#dirty.add(chunk);
     }
-    this.next ??= deferred();
-    this.schedule();
-    return this.next.promise;
+    this.#next ??= deferred();
+    this.#schedule();
+    return this.#next.promise;
   }
 
   /** Resolves once every write made so far has committed (or failed). */
   written(): Promise<void> {
-    return (this.next ?? this.committing)?.promise ?? Promise.resolve();
+    return (this.#next ?? this.#committing)?.promise ?? Promise.resolve();
   }
 
   close(): void {
-    this.closed = true;
-    this.db.close();
+    this.#closed = true;
+    this.#db.close();
   }
 
   /** A transaction at the end of this task, unless one is committing (its `complete` starts the next). */
-  private schedule(): void {
-    if (this.busy || this.due || this.closed) return;
-    this.due = true;
+  #schedule(): void {
+    if (this.#busy || this.#due || this.#closed) return;
+    this.#due = true;
     queueMicrotask(() => {
-      this.due = false;
-      this.flush();
+      this.#due = false;
+      this.#flush();
     });
   }
 
-  private flush(): void {
-    if (this.busy || this.closed) return;
-    const done = this.next;
-    this.next = undefined;
-    const rewrite = this.dirty;
-    this.dirty = new Set();
+  #flush(): void {
+    if (this.#busy || this.#closed) return;
+    const done = this.#next;
+    this.#next = undefined;
+    const rewrite = this.#dirty;
+    this.#dirty = new Set();
     const writes: Array<[number, Map<number, OutboxRecord>]> = [];
     const deletes: number[] = [];
     for (const chunk of rewrite) {
-      const live = this.chunks.get(chunk) as Map<number, OutboxRecord>;
+      const live = this.#chunks.get(chunk) as Map<number, OutboxRecord>;
       if (live.size > 0) writes.push([chunk, live]);
       else {
-        this.chunks.delete(chunk);
+        this.#chunks.delete(chunk);
         deletes.push(chunk);
       }
     }
@@ -181,17 +184,17 @@ export class OutboxDb {
     // written again after a failure was in no chunk that was stored).
     const made: number[] = [];
     let current: Map<number, OutboxRecord> | undefined;
-    for (const [key, record] of this.fresh) {
+    for (const [key, record] of this.#fresh) {
       if (!current || current.size === CHUNK) {
         current = new Map();
-        this.chunks.set(key, current);
+        this.#chunks.set(key, current);
         made.push(key);
         writes.push([key, current]);
       }
       current.set(key, record);
-      this.chunkOf.set(key, made[made.length - 1] as number);
+      this.#chunkOf.set(key, made[made.length - 1] as number);
     }
-    this.fresh = new Map();
+    this.#fresh = new Map();
     if (writes.length === 0 && deletes.length === 0) {
       done?.settle();
       return;
@@ -202,7 +205,7 @@ export class OutboxDb {
     try {
       // Relaxed: committed once the browser process has the data (a renderer crash or a reload keeps it), without
       // waiting for the disk to flush; only an OS crash or power loss right after could lose the last writes.
-      tx = this.db.transaction(STORE, 'readwrite', { durability: 'relaxed' });
+      tx = this.#db.transaction(STORE, 'readwrite', { durability: 'relaxed' });
       const store = tx.objectStore(STORE);
       for (const chunk of deletes) store.delete(chunk);
       try {
@@ -215,48 +218,48 @@ export class OutboxDb {
         refused = error as DOMException;
       }
     } catch (error) {
-      this.lost(error as DOMException, writes, deletes, made, done);
+      this.#lost(error as DOMException, writes, deletes, made, done);
       return;
     }
-    this.busy = true;
-    this.committing = done;
+    this.#busy = true;
+    this.#committing = done;
     tx.oncomplete = () => {
-      this.busy = false;
-      this.committing = undefined;
+      this.#busy = false;
+      this.#committing = undefined;
       done?.settle();
-      if (this.next) this.flush();
+      if (this.#next) this.#flush();
     };
     tx.onabort = () => {
-      this.busy = false;
-      this.committing = undefined;
-      this.lost(tx.error ?? new Error('the outbox transaction was aborted'), writes.slice(0, added), deletes, made, done);
+      this.#busy = false;
+      this.#committing = undefined;
+      this.#lost(tx.error ?? new Error('the outbox transaction was aborted'), writes.slice(0, added), deletes, made, done);
     };
-    if (refused) this.lost(refused, writes.slice(added), [], made, undefined);
+    if (refused) this.#lost(refused, writes.slice(added), [], made, undefined);
   }
 
   /**
    * Writes that did not happen. The new chunks among them are undone and their records go to `failed` (which drops
    * them or writes them again); chunks written again and deletes are tried again with the next write.
    */
-  private lost(error: DOMException | Error, writes: Array<[number, Map<number, OutboxRecord>]>, deletes: number[], made: number[], done: Deferred | undefined): void {
+  #lost(error: DOMException | Error, writes: Array<[number, Map<number, OutboxRecord>]>, deletes: number[], made: number[], done: Deferred | undefined): void {
     const keys: number[] = [];
     for (const [chunk, live] of writes) {
       if (!made.includes(chunk)) {
-        this.dirty.add(chunk);
+        this.#dirty.add(chunk);
         continue;
       }
-      this.chunks.delete(chunk);
+      this.#chunks.delete(chunk);
       for (const key of live.keys()) {
-        this.chunkOf.delete(key);
+        this.#chunkOf.delete(key);
         keys.push(key);
       }
     }
     for (const chunk of deletes) {
-      this.chunks.set(chunk, new Map());
-      this.dirty.add(chunk);
+      this.#chunks.set(chunk, new Map());
+      this.#dirty.add(chunk);
     }
     done?.settle();
-    this.failed(error, keys);
+    this.#failed(error, keys);
   }
 }
 

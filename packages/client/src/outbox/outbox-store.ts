@@ -27,29 +27,32 @@ export interface StoreHost {
  */
 export class OutboxStore {
   /** QoS 1/2 publishes handed to MQTT.js and not yet stored by it, in order: MQTT.js stores them in that order. */
-  private readonly handed: Array<{ key: number; topic: string }> = [];
-  private readonly byMid = new Map<number, number>();
+  readonly #handed: Array<{ key: number; topic: string }> = [];
+  readonly #byMid = new Map<number, number>();
   /** Packets with no record (their publish was not tracked): kept in memory, as MQTT.js's own store does. */
-  private readonly loose = new Map<number, Packet>();
+  readonly #loose = new Map<number, Packet>();
 
-  constructor(
-    private readonly host: StoreHost,
-    private readonly sessionResumed: () => boolean,
-  ) {}
+  readonly #host: StoreHost;
+  readonly #sessionResumed: () => boolean;
+
+  constructor(host: StoreHost, sessionResumed: () => boolean) {
+    this.#host = host;
+    this.#sessionResumed = sessionResumed;
+  }
 
   /** The publish with record `key` is being handed to MQTT.js, which stores it next. */
   handing(key: number, topic: string): void {
-    this.handed.push({ key, topic });
+    this.#handed.push({ key, topic });
   }
 
   /** A restored record that MQTT.js had stored under `mid` on an earlier page. */
   adopt(key: number, mid: number): void {
-    this.byMid.set(mid, key);
+    this.#byMid.set(mid, key);
   }
 
   /** How many packets MQTT.js will send again after the next CONNACK. */
   get size(): number {
-    return this.byMid.size + this.loose.size;
+    return this.#byMid.size + this.#loose.size;
   }
 
   put(packet: Packet, cb?: Done): this {
@@ -57,31 +60,31 @@ export class OutboxStore {
     let key: number | undefined;
     if (packet.cmd === 'publish') {
       // Skip hand-overs MQTT.js never stored (it refused them before storing): the topic tells them apart.
-      let entry = this.handed.shift();
-      while (entry && entry.topic !== packet.topic) entry = this.handed.shift();
+      let entry = this.#handed.shift();
+      while (entry && entry.topic !== packet.topic) entry = this.#handed.shift();
       key = entry?.key;
     } else {
-      key = this.byMid.get(mid);
+      key = this.#byMid.get(mid);
     }
-    const record = key === undefined ? undefined : this.host.record(key);
+    const record = key === undefined ? undefined : this.#host.record(key);
     if (key === undefined || !record) {
-      this.loose.set(mid, packet);
+      this.#loose.set(mid, packet);
       cb?.();
       return this;
     }
     if (packet.cmd === 'publish') record.mid = mid;
     else record.rel = true;
-    this.byMid.set(mid, key);
+    this.#byMid.set(mid, key);
     // QoS 2 writes the identifier (and then PUBREC) and waits for the commit: exactly once needs it durable before the
     // packet leaves. QoS 1 writes nothing: a record without its identifier is published again under a new one after a
     // reload, which is at least once as promised, and a second write per message halved a QoS 1 burst's rate.
-    if (record.qos === 2) void this.host.save(key, record).then(() => cb?.());
+    if (record.qos === 2) void this.#host.save(key, record).then(() => cb?.());
     else cb?.();
     return this;
   }
 
   get(packet: Pick<Packet, 'messageId'>, cb: PacketDone): this {
-    const found = this.find(packet.messageId as number);
+    const found = this.#find(packet.messageId as number);
     if (found) cb(undefined, found);
     else cb(new Error('missing packet'));
     return this;
@@ -89,11 +92,11 @@ export class OutboxStore {
 
   del(packet: Pick<Packet, 'messageId'>, cb: PacketDone): this {
     const mid = packet.messageId as number;
-    const found = this.find(mid);
-    const key = this.byMid.get(mid);
-    this.byMid.delete(mid);
-    this.loose.delete(mid);
-    if (key !== undefined) this.host.done(key);
+    const found = this.#find(mid);
+    const key = this.#byMid.get(mid);
+    this.#byMid.delete(mid);
+    this.#loose.delete(mid);
+    if (key !== undefined) this.#host.done(key);
     if (found) cb(undefined, found);
     else cb(new Error('missing packet'));
     return this;
@@ -101,25 +104,25 @@ export class OutboxStore {
 
   /** What MQTT.js sends again after a CONNACK, oldest first. */
   createStream(): PacketStream {
-    const keyed = [...this.byMid.values()].sort((a, b) => a - b);
-    const packets = keyed.map((key) => this.packetOf(key)).filter((p): p is Packet => p !== undefined);
-    return new PacketStream([...packets, ...this.loose.values()]);
+    const keyed = [...this.#byMid.values()].sort((a, b) => a - b);
+    const packets = keyed.map((key) => this.#packetOf(key)).filter((p): p is Packet => p !== undefined);
+    return new PacketStream([...packets, ...this.#loose.values()]);
   }
 
   /** MQTT.js ends (the client closed): calls back once the outbox's writes are in, so a next leader tab reads them. */
   close(cb?: Done): void {
-    void this.host.written().then(() => cb?.());
+    void this.#host.written().then(() => cb?.());
   }
 
-  private find(mid: number): Packet | undefined {
-    const key = this.byMid.get(mid);
-    return key === undefined ? this.loose.get(mid) : this.packetOf(key);
+  #find(mid: number): Packet | undefined {
+    const key = this.#byMid.get(mid);
+    return key === undefined ? this.#loose.get(mid) : this.#packetOf(key);
   }
 
-  private packetOf(key: number): Packet | undefined {
-    const r = this.host.record(key);
+  #packetOf(key: number): Packet | undefined {
+    const r = this.#host.record(key);
     if (!r || r.mid === undefined) return undefined;
-    if (r.rel && this.sessionResumed()) return { cmd: 'pubrel', qos: 2, messageId: r.mid };
+    if (r.rel && this.#sessionResumed()) return { cmd: 'pubrel', qos: 2, messageId: r.mid };
     const packet: Packet = { cmd: 'publish', topic: r.topic, payload: r.payload, qos: r.qos, retain: r.retain, messageId: r.mid, dup: !r.rel };
     if (r.properties) packet['properties'] = r.properties;
     return packet;
@@ -133,50 +136,54 @@ type Listener = (...args: unknown[]) => void;
  * `end` and `error` events, destroy(). The packets are all known up front, so `end` follows the first empty read.
  */
 export class PacketStream {
-  private next = 0;
-  private ended = false;
-  private destroyed = false;
-  private readonly listeners: Array<{ event: string; fn: Listener; once: boolean }> = [];
+  #next = 0;
+  #ended = false;
+  #destroyed = false;
+  readonly #listeners: Array<{ event: string; fn: Listener; once: boolean }> = [];
 
-  constructor(private readonly packets: Packet[]) {}
+  readonly #packets: Packet[];
+
+  constructor(packets: Packet[]) {
+    this.#packets = packets;
+  }
 
   read(): Packet | null {
-    const packet = this.packets[this.next];
+    const packet = this.#packets[this.#next];
     if (packet) {
-      this.next++;
+      this.#next++;
       return packet;
     }
-    if (!this.ended) {
-      this.ended = true;
+    if (!this.#ended) {
+      this.#ended = true;
       queueMicrotask(() => {
-        if (!this.destroyed) this.emit('end');
+        if (!this.#destroyed) this.#emit('end');
       });
     }
     return null;
   }
 
   on(event: string, fn: Listener): this {
-    this.listeners.push({ event, fn, once: false });
+    this.#listeners.push({ event, fn, once: false });
     return this;
   }
 
   once(event: string, fn: Listener): this {
-    this.listeners.push({ event, fn, once: true });
+    this.#listeners.push({ event, fn, once: true });
     return this;
   }
 
   removeListener(event: string, fn: Listener): this {
-    const index = this.listeners.findIndex((l) => l.event === event && l.fn === fn);
-    if (index >= 0) this.listeners.splice(index, 1);
+    const index = this.#listeners.findIndex((l) => l.event === event && l.fn === fn);
+    if (index >= 0) this.#listeners.splice(index, 1);
     return this;
   }
 
   destroy(): void {
-    this.destroyed = true;
+    this.#destroyed = true;
   }
 
-  private emit(event: string): void {
-    for (const listener of this.listeners.filter((l) => l.event === event)) {
+  #emit(event: string): void {
+    for (const listener of this.#listeners.filter((l) => l.event === event)) {
       if (listener.once) this.removeListener(event, listener.fn);
       listener.fn();
     }
