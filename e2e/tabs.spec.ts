@@ -529,3 +529,92 @@ test('request()/respond() across tabs: a follower\'s requests answered by anothe
   for (const tab of [leader, responder, asker]) expect(await sdkErrors(tab)).toEqual([]);
   expect(errors).toEqual([]);
 });
+
+/** Records in the outbox database of `clientId` (chunks of records; a value without `r` is one), read by the page. */
+function outboxCount(page: Page, clientId: string): Promise<number> {
+  return page.evaluate((name) => new Promise<number>((resolve, reject) => {
+    const open = indexedDB.open(name);
+    open.onupgradeneeded = () => open.result.createObjectStore('records');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains('records')) return resolve(0);
+      const req = db.transaction('records', 'readonly').objectStore('records').getAll();
+      req.onsuccess = () => {
+        db.close();
+        resolve((req.result as Array<{ r?: unknown[] }>).reduce((n, v) => n + (v.r ? v.r.length : 1), 0));
+      };
+    };
+  }), `webmqtt-outbox/${clientId}`);
+}
+
+for (const how of ['close', 'crash'] as const) {
+  test(`shareAcrossTabs + persist: a follower's 200 QoS 1 publishes queued while the broker is unreachable reach a peer once each after the leader tab's ${how === 'close' ? 'page.close()' : 'renderer crash (CDP Page.crash)'}`, async ({ esmPage, site, broker, auth, topicPrefix }, testInfo) => {
+    test.setTimeout(60_000);
+    const N = 200;
+    const errors: string[] = [];
+    const proxy = await startWireProxy(broker.urls.ws);
+    const peer = await startPeer(broker, auth);
+    try {
+      const topic = `${topicPrefix}/outbox-${how}`;
+      const sub = await peer.subscribe(topic);
+      const clientId = clientIdFor(testInfo);
+      proxy.refuse();
+      const options = {
+        url: `${proxy.url}/mqtt`, auth, clientId, shareAcrossTabs: true,
+        reconnect: { initialDelayMs: 50, maxDelayMs: 250, factor: 2, jitter: 'none' },
+        offlineQueue: { persist: true, maxMessages: 5_000 },
+      };
+      const leader = esmPage;
+      const follower = await openTab(esmPage.context(), site.url, errors);
+      // The broker is away: the tabs join the group and keep trying.
+      for (const page of [leader, follower]) {
+        await page.evaluate((options) => {
+          const w = window as any;
+          const h = w.makeHarness(options);
+          w.tab = { client: h.client, record: h.record, outcomes: {} };
+          h.client.connect().catch(() => {});
+        }, options);
+        await expect.poll(() => roleOf(page)).not.toBe('solo');
+      }
+      expect([await roleOf(leader), await roleOf(follower)]).toEqual(['leader', 'follower']);
+      await follower.evaluate(({ topic, n }) => {
+        const tab = (window as any).tab;
+        for (let i = 0; i < n; i++) {
+          const name = `q-${String(i).padStart(3, '0')}`;
+          tab.outcomes[name] = 'pending';
+          tab.client.publish(topic, name, { qos: 1 }).then(() => (tab.outcomes[name] = 'ok'), (e: any) => (tab.outcomes[name] = e.code));
+        }
+      }, { topic, n: N });
+      // Only the leader writes: the follower's publishes are in the leader's outbox.
+      await expect.poll(() => outboxCount(follower, clientId)).toBe(N);
+
+      if (how === 'close') await leader.close();
+      else {
+        const cdp = await leader.context().newCDPSession(leader);
+        const crashed = leader.waitForEvent('crash');
+        void cdp.send('Page.crash').catch(() => {});
+        await crashed;
+      }
+      await expect.poll(() => roleOf(follower), { timeout: 5_000 }).toBe('leader');
+      proxy.forward();
+      await expect.poll(() => new Set(sub.payloads).size, { timeout: 30_000 }).toBe(N);
+      // Anything sent twice would have come by now.
+      await follower.waitForTimeout(1_000);
+      const outcomes = await follower.evaluate(() => (window as any).tab.outcomes as Record<string, string>);
+      const duplicates = sub.payloads.length - new Set(sub.payloads).size;
+      const restored = await follower.evaluate(() => (window as any).tab.record.queue.find((q: any) => q.restored !== undefined)?.restored as number | undefined);
+      console.log(`[tabs] ${broker.kind}: persist, leader ${how}: ${sub.payloads.length} received for ${N} published, ${duplicates} duplicates; the next leader restored ${restored}`);
+      testInfo.annotations.push({ type: `duplicates after the leader's ${how}`, description: String(duplicates) });
+      expect([...new Set(sub.payloads)].sort()).toEqual(Object.keys(outcomes).sort());
+      expect(duplicates).toBe(0);
+      expect(restored).toBe(N);
+      expect(Object.values(outcomes).filter((o) => o !== 'ok')).toEqual([]);
+      await expect.poll(() => outboxCount(follower, clientId)).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await peer.close();
+      await proxy.stop();
+    }
+  });
+}
