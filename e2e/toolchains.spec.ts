@@ -173,6 +173,28 @@ test.describe('Vite app importing @webmqtt/client from the packed tarball', () =
   test('the built app connects, subscribes and receives its own publish in Chromium, with no Node-global error', async ({ page, broker, token, topicPrefix }) => {
     await expectRoundTrip(page, `${site!.url}/`, { url: broker.urls.ws, token, topic: `${topicPrefix}/vite`, text: 'hello from vite' });
   });
+
+  test('the token refresh is a chunk the page fetches only after the first CONNACK, and it renews the token', async ({ page, broker, token }) => {
+    const problems = watchProblems(page);
+    const scripts: string[] = [];
+    page.on('request', (request) => {
+      if (request.resourceType() === 'script') scripts.push(new URL(request.url()).pathname);
+    });
+    await page.goto(`${site!.url}/`);
+    await page.waitForFunction(() => (window as unknown as { appReady?: boolean }).appReady === true);
+    const upFront = [...scripts];
+    expect(upFront.some((path) => /token-refresh/.test(path)), `scripts loaded with the page: ${upFront.join(', ')}`).toBe(false);
+    const reasons = await page.evaluate(
+      ({ url, token }) => (window as unknown as { refreshRound(u: string, t: string): Promise<string[]> }).refreshRound(url, token),
+      { url: broker.urls.ws, token },
+    );
+    // 'initial' once per first attempt ('auto' on a 3.1.1 broker tries MQTT 5 first), then the renewal's 'expiring'.
+    expect(reasons[0]).toBe('initial');
+    expect(reasons.at(-1)).toBe('expiring');
+    expect(reasons.filter((reason) => reason !== 'initial')).toEqual(['expiring']);
+    expect(scripts.filter((path) => /token-refresh/.test(path))).toHaveLength(1);
+    expect(problems).toEqual([]);
+  });
 });
 
 test.describe('plain <script> tag loading the UMD file from the packed tarball', () => {

@@ -35,12 +35,43 @@ async function roundTrip(url: string, token: string, topic: string): Promise<Rou
   }
 }
 
+/**
+ * A provider whose tokens live 2.5 s (refreshBeforeExpiryMs 1 s): the client renews the token with the refresh code,
+ * a chunk the bundler split off and the page fetches after the first CONNACK. Resolves with the reasons the
+ * provider was asked with once the client is connected again after the renewal.
+ */
+async function refreshRound(url: string, token: string): Promise<string[]> {
+  const reasons: string[] = [];
+  const client = createClient({
+    url,
+    auth: { token: ({ reason }) => (reasons.push(reason), { token, expiresAt: Date.now() + 2_500 }), refreshBeforeExpiryMs: 1_000 },
+    reconnect: { maxAttempts: 3 },
+  });
+  try {
+    await client.connect();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no renewal within 10 s (reasons ${reasons.join(', ')})`)), 10_000);
+      client.on('state', ({ current }) => {
+        if (current === 'connected' && reasons.includes('expiring')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    return reasons;
+  } finally {
+    await client.close();
+  }
+}
+
 declare global {
   interface Window {
+    refreshRound: typeof refreshRound;
     roundTrip: typeof roundTrip;
     appReady: boolean;
   }
 }
 
 window.roundTrip = roundTrip;
+window.refreshRound = refreshRound;
 window.appReady = true;
