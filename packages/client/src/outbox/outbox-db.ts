@@ -173,7 +173,9 @@ export class OutboxDb {
     const writes: Array<[number, Map<number, OutboxRecord>]> = [];
     const deletes: number[] = [];
     for (const chunk of rewrite) {
-      const live = this.#chunks.get(chunk) as Map<number, OutboxRecord>;
+      const live = this.#chunks.get(chunk);
+      // Undone since (a new chunk whose transaction failed): its records went to `failed`.
+      if (!live) continue;
       if (live.size > 0) writes.push([chunk, live]);
       else {
         this.#chunks.delete(chunk);

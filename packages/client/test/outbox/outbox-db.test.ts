@@ -116,4 +116,44 @@ describe('OutboxDb (the outbox records in IndexedDB)', () => {
     await db.write(7, null);
     expect(await values(factory)).toEqual([]);
   });
+
+  it('a put that fails gives its new records to `failed`, which may write them again; nothing else is lost', async () => {
+    const factory = new IDBFactory();
+    let failures = 1;
+    const open = factory.open.bind(factory);
+    factory.open = ((name: string, version?: number) => {
+      const req = open(name, version);
+      req.addEventListener('success', () => {
+        const db = req.result;
+        const transaction = db.transaction.bind(db);
+        db.transaction = ((stores: string, mode?: IDBTransactionMode) => {
+          const tx = transaction(stores, mode);
+          if (mode !== 'readwrite') return tx;
+          const store = tx.objectStore('records');
+          const put = store.put.bind(store);
+          store.put = ((value: unknown, key?: IDBValidKey) => {
+            if (failures-- > 0) throw new DOMException('quota', 'QuotaExceededError');
+            return put(value, key);
+          }) as typeof store.put;
+          tx.objectStore = () => store;
+          return tx;
+        }) as typeof db.transaction;
+      });
+      return req;
+    }) as typeof factory.open;
+    const failed: Array<[string, number[]]> = [];
+    let outbox!: OutboxDb;
+    ({ db: outbox } = await OutboxDb.open(factory, 'outbox', (error, keys) => {
+      failed.push([error.name, keys]);
+      // As the outbox does with 'drop-oldest': the first is written again, the second given up.
+      void outbox.write(1, record(1));
+      void outbox.write(2, null);
+    }));
+    void outbox.write(1, record(1));
+    void outbox.write(2, record(2));
+    await outbox.written();
+    await outbox.written();
+    expect(failed).toEqual([['QuotaExceededError', [1, 2]]]);
+    expect((await values(factory)).map(([key, v]) => [key, (v as { r: Array<[number, unknown]> }).r.map(([k]) => k)])).toEqual([[1, [1]]]);
+  });
 });
