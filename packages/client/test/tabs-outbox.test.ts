@@ -4,7 +4,7 @@ import { createClient, type WebMqttClient } from '../src/client';
 import type { QueueChange } from '../src/core/events';
 import type { ClientOptions } from '../src/core/options';
 import { outboxName } from '../src/outbox/outbox';
-import type { OutboxRecord } from '../src/outbox/outbox-db';
+import { SETTLED_WRITE_DELAY_MS, type OutboxRecord } from '../src/outbox/outbox-db';
 import { ManualClock, fakeFactory, flush, seededRandom } from './support/fake-mqtt';
 import { FakeTabs } from './support/fake-tabs';
 import { track } from './support/harness';
@@ -115,6 +115,8 @@ describe('shareAcrossTabs + offlineQueue.persist', () => {
       next.ack('all');
       await settle();
       expect(pubs.map((p) => p.state)).toEqual(['resolved', 'resolved', 'resolved']);
+      w.clock.advance(SETTLED_WRITE_DELAY_MS);
+      await settle();
       expect(await stored()).toEqual([]);
     });
   }
@@ -141,6 +143,8 @@ describe('shareAcrossTabs + offlineQueue.persist', () => {
     await settle();
     expect(c.queue.find((q) => q.restored !== undefined)).toMatchObject({ restored: 2 });
     expect(c.queue.find((q) => q.restoredSettled)?.restoredSettled).toEqual({ delivered: 2, failed: 0 });
+    w.clock.advance(SETTLED_WRITE_DELAY_MS);
+    await settle();
     expect(await stored()).toEqual([]);
   });
 

@@ -25,6 +25,16 @@ export type WriteFailure = (error: DOMException | Error, keys: number[]) => void
 const CHUNK = 64;
 
 /**
+ * How long the writes that only take settled records out wait for company (nothing waits on them: a late one only
+ * means a publish acknowledged just before a crash or reload is sent again). Each QoS 1 PUBACK comes in a WebSocket
+ * message of its own, so without the wait every one of them was a transaction and a chunk written again.
+ */
+export const SETTLED_WRITE_DELAY_MS = 20;
+
+/** Runs `fn` after `ms` (the client's clock). */
+export type OutboxTimer = (fn: () => void, ms: number) => void;
+
+/**
  * What IndexedDB holds under one key: records written together, each with its own key (its place in publish order).
  * The value's key is the key its first record had. A value that is a record itself (no `r`) is a chunk of one.
  */
@@ -74,20 +84,27 @@ export class OutboxDb {
   /** A flush is queued for the end of this task. */
   #due = false;
   #closed = false;
+  /** What is pending includes a put (a new record, a QoS 2 flow's next step): it goes at the end of this task. */
+  #urgent = false;
+  /** A timer runs for writes that only take records out. */
+  #waiting = false;
 
   readonly #db: IDBDatabase;
   readonly #failed: WriteFailure;
+  readonly #timer: OutboxTimer | undefined;
 
-  private constructor(db: IDBDatabase, failed: WriteFailure) {
+  private constructor(db: IDBDatabase, failed: WriteFailure, timer: OutboxTimer | undefined) {
     this.#db = db;
     this.#failed = failed;
+    this.#timer = timer;
   }
 
   /**
    * Opens (creating it on first use) the database `name`, and reads every record in key order. Rejects when IndexedDB
    * is missing, refuses (private modes, storage blocked), holds a newer version, or an older connection blocks it.
+   * With `timer`, writes that only take settled records out wait {@link SETTLED_WRITE_DELAY_MS} for more.
    */
-  static async open(factory: IDBFactory | undefined, name: string, failed: WriteFailure): Promise<{ db: OutboxDb; records: Array<[number, OutboxRecord]> }> {
+  static async open(factory: IDBFactory | undefined, name: string, failed: WriteFailure, timer?: OutboxTimer): Promise<{ db: OutboxDb; records: Array<[number, OutboxRecord]> }> {
     if (!factory) throw new Error('IndexedDB is not available here');
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const open = factory.open(name, 1);
@@ -103,7 +120,7 @@ export class OutboxDb {
     });
     const store = db.transaction(STORE, 'readonly').objectStore(STORE);
     const [keys, values] = await Promise.all([request<IDBValidKey[]>(() => store.getAllKeys()), request<Array<StoredChunk | OutboxRecord>>(() => store.getAll())]);
-    const outbox = new OutboxDb(db, failed);
+    const outbox = new OutboxDb(db, failed, timer);
     const records: Array<[number, OutboxRecord]> = [];
     keys.forEach((key, i) => {
       const value = values[i] as StoredChunk | OutboxRecord;
@@ -139,13 +156,18 @@ export class OutboxDb {
       }
       this.#dirty.add(chunk);
     }
+    if (record) this.#urgent = true;
     this.#next ??= deferred();
     this.#schedule();
     return this.#next.promise;
   }
 
-  /** Resolves once every write made so far has committed (or failed). */
+  /** Resolves once every write made so far has committed (or failed); what waited for company goes now. */
   written(): Promise<void> {
+    if (this.#next) {
+      this.#urgent = true;
+      this.#schedule();
+    }
     return (this.#next ?? this.#committing)?.promise ?? Promise.resolve();
   }
 
@@ -154,20 +176,34 @@ export class OutboxDb {
     this.#db.close();
   }
 
-  /** A transaction at the end of this task, unless one is committing (its `complete` starts the next). */
+  /**
+   * A transaction at the end of this task (after {@link SETTLED_WRITE_DELAY_MS} when it would only take records out),
+   * unless one is committing: its `complete` schedules the next.
+   */
   #schedule(): void {
-    if (this.#busy || this.#due || this.#closed) return;
-    this.#due = true;
-    queueMicrotask(() => {
-      this.#due = false;
+    if (this.#busy || this.#closed) return;
+    if (this.#urgent || !this.#timer) {
+      if (this.#due) return;
+      this.#due = true;
+      queueMicrotask(() => {
+        this.#due = false;
+        this.#flush();
+      });
+      return;
+    }
+    if (this.#waiting) return;
+    this.#waiting = true;
+    this.#timer(() => {
+      this.#waiting = false;
       this.#flush();
-    });
+    }, SETTLED_WRITE_DELAY_MS);
   }
 
   #flush(): void {
     if (this.#busy || this.#closed) return;
     const done = this.#next;
     this.#next = undefined;
+    this.#urgent = false;
     const rewrite = this.#dirty;
     this.#dirty = new Set();
     const writes: Array<[number, Map<number, OutboxRecord>]> = [];
@@ -229,7 +265,7 @@ export class OutboxDb {
       this.#busy = false;
       this.#committing = undefined;
       done?.settle();
-      if (this.#next) this.#flush();
+      if (this.#next) this.#schedule();
     };
     tx.onabort = () => {
       this.#busy = false;

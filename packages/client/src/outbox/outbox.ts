@@ -4,7 +4,7 @@ import type { QueueChange } from '../core/events';
 import type { MqttFactory, MqttFactoryContext } from '../connection/mqtt-factory';
 import type { NormalizedOptions } from '../core/options';
 import type { PendingPublish, Publisher } from '../messaging/publisher';
-import { OutboxDb, type OutboxRecord } from './outbox-db';
+import { OutboxDb, type OutboxRecord, type OutboxTimer } from './outbox-db';
 import { OutboxStore } from './outbox-store';
 
 /**
@@ -38,7 +38,10 @@ export async function openOutbox(opts: NormalizedOptions, publisher: Publisher, 
   let outbox: PersistedOutbox | undefined;
   try {
     const factory = (globalThis as { indexedDB?: IDBFactory }).indexedDB;
-    const { db, records } = await OutboxDb.open(factory, outboxName(opts.clientId), (error, keys) => outbox?.failed(error, keys));
+    // The client's clock, or the global timer (looked up when called: nothing at import).
+    const clock = opts.clock;
+    const timer: OutboxTimer = (fn, ms) => void (clock ? clock.setTimeout(fn, ms) : globalThis.setTimeout(fn, ms));
+    const { db, records } = await OutboxDb.open(factory, outboxName(opts.clientId), (error, keys) => outbox?.failed(error, keys), timer);
     outbox = new PersistedOutbox(db, opts, publisher, emit);
     outbox.restore(records);
     return outbox;

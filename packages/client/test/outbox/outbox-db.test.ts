@@ -1,6 +1,6 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
-import { OutboxDb, type OutboxRecord } from '../../src/outbox/outbox-db';
+import { OutboxDb, SETTLED_WRITE_DELAY_MS, type OutboxRecord } from '../../src/outbox/outbox-db';
 
 const record = (n: number): OutboxRecord => ({ topic: `t/${n}`, payload: new TextEncoder().encode(String(n)), qos: 1, retain: false });
 
@@ -155,5 +155,33 @@ describe('OutboxDb (the outbox records in IndexedDB)', () => {
     await outbox.written();
     expect(failed).toEqual([['QuotaExceededError', [1, 2]]]);
     expect((await values(factory)).map(([key, v]) => [key, (v as { r: Array<[number, unknown]> }).r.map(([k]) => k)])).toEqual([[1, [1]]]);
+  });
+
+  it('writes that only take settled records out wait for the timer (a put, or written(), takes them along sooner)', async () => {
+    const { factory, transactions } = counted();
+    const timers: Array<[() => void, number]> = [];
+    const { db } = await OutboxDb.open(factory, 'outbox', noFailure, (fn, ms) => void timers.push([fn, ms]));
+    await Promise.all([1, 2, 3, 4].map((k) => db.write(k, record(k))));
+    expect(transactions()).toBe(1);
+    void db.write(1, null);
+    void db.write(2, null);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(transactions()).toBe(1);
+    expect(timers.map(([, ms]) => ms)).toEqual([SETTLED_WRITE_DELAY_MS]);
+    timers.shift()![0]();
+    await db.written();
+    expect(transactions()).toBe(2);
+    const keys = async () => (await values(factory)).flatMap(([, v]) => (v as { r: Array<[number, unknown]> }).r.map(([k]) => k));
+    expect(await keys()).toEqual([3, 4]);
+    // A delete waiting when a new record comes goes with it.
+    void db.write(3, null);
+    await db.write(5, record(5));
+    expect(transactions()).toBe(3);
+    expect(await keys()).toEqual([4, 5]);
+    // written() (MQTT.js closing its store) does not wait for the timer.
+    void db.write(4, null);
+    await db.written();
+    expect(transactions()).toBe(4);
+    expect(await keys()).toEqual([5]);
   });
 });

@@ -2,7 +2,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/core/errors';
 import { outboxName } from '../../src/outbox/outbox';
-import type { OutboxRecord } from '../../src/outbox/outbox-db';
+import { SETTLED_WRITE_DELAY_MS, type OutboxRecord } from '../../src/outbox/outbox-db';
 import { createClient } from '../../src/client';
 import { flush } from '../support/fake-mqtt';
 import { harness, text, track, type Harness } from '../support/harness';
@@ -39,6 +39,12 @@ async function stored(clientId = 'outbox-test'): Promise<OutboxRecord[]> {
   db.close();
   // Chunks of records, each record with its key (its place in publish order).
   return all.flatMap((chunk) => chunk.r).sort((a, b) => a[0] - b[0]).map(([, record]) => record);
+}
+
+/** Deletes wait SETTLED_WRITE_DELAY_MS on the client's clock for company (nothing waits on them). */
+async function deletesWritten(h: Harness): Promise<void> {
+  h.clock.advance(SETTLED_WRITE_DELAY_MS);
+  await settle();
 }
 
 async function connect(h: Harness, connack?: Parameters<Harness['fake']['acceptConnack']>[0]): Promise<void> {
@@ -84,6 +90,7 @@ describe('offlineQueue.persist: the outbox', () => {
     h.fake.ack('all');
     await settle();
     expect(early.state).toBe('resolved');
+    await deletesWritten(h);
     expect(await stored()).toEqual([]);
   });
 
@@ -103,6 +110,7 @@ describe('offlineQueue.persist: the outbox', () => {
     h.fake.ack('all');
     await settle();
     expect(h.queueEvents.at(-1)?.restoredSettled ?? h.queueEvents.find((e) => e.restoredSettled)?.restoredSettled).toEqual({ delivered: 3, failed: 0 });
+    await deletesWritten(h);
     expect(await stored()).toEqual([]);
   });
 
@@ -164,6 +172,7 @@ describe('offlineQueue.persist: the outbox', () => {
     await settle();
     expect(h.queueEvents.find((e) => e.restored)).toMatchObject({ restored: 5, dropped: 2, size: 3 });
     expect(h.errors.map((e) => [e.code, e.message.includes('restored from the outbox')])).toEqual([[ErrorCode.QUEUE_FULL, true], [ErrorCode.QUEUE_FULL, true]]);
+    await deletesWritten(h);
     expect((await stored()).map((r) => text(r.payload))).toEqual(['3', '4', '5']);
   });
 
@@ -179,6 +188,7 @@ describe('offlineQueue.persist: the outbox', () => {
     await settle();
     expect(h.errors).toEqual([expect.objectContaining({ code: ErrorCode.PUBLISH_REJECTED, reasonCode: 0x87 })]);
     expect(h.queueEvents.find((e) => e.restoredSettled)?.restoredSettled).toEqual({ delivered: 0, failed: 1 });
+    await deletesWritten(h);
     expect(await stored()).toEqual([]);
   });
 });
