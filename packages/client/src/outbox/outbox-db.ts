@@ -5,7 +5,10 @@ export interface OutboxRecord {
   qos: 1 | 2;
   retain: boolean;
   properties?: Record<string, unknown> | undefined;
-  /** Set once MQTT.js has stored it under this packet identifier: from then on its QoS flow is MQTT.js's to finish. */
+  /**
+   * Set once MQTT.js has stored it under this packet identifier: from then on its QoS flow is MQTT.js's to finish.
+   * Written for QoS 2 only (a QoS 1 record keeps it in memory: after a reload it is published under a new one).
+   */
   mid?: number;
   /** QoS 2: PUBREC received, PUBREL (not the PUBLISH) is what is left to send. */
   rel?: boolean;
@@ -63,10 +66,14 @@ function deferred(): Deferred {
  * the next (IndexedDB runs a store's transactions one after the other anyway). A record that settles before it was
  * written costs nothing.
  *
- * What a page crash (or a reload) keeps: every transaction that committed. A write waits at most for the transaction
- * committing when it was made, then its own: a put lost in that window is a publish neither stored nor (QoS 2 waits
- * for the commit before its PUBLISH leaves) sent as one the broker could finish; a delete lost in it only means the
- * next page publishes an acknowledged QoS 1 message again (at least once), or sends a PUBREL the broker answers as done.
+ * What a page crash (or a reload) keeps: every transaction that committed. "In IndexedDB from the moment publish()
+ * queued or sent it" therefore means: from the commit of the transaction made at the end of that task (or, when one
+ * was committing then, of the one right after it), a few ms. A crash inside that window loses a publish whose record
+ * had not committed, unless it had reached the broker already: a QoS 1 PUBLISH may have left (it does not wait for its
+ * record), a QoS 2 PUBLISH never leaves before its record, packet identifier included, has committed (nor its PUBREL
+ * before the PUBREC is written), so exactly once holds across the crash. Writes that only take settled records out wait
+ * {@link SETTLED_WRITE_DELAY_MS} more: one lost to a crash only means the next page publishes an acknowledged QoS 1
+ * message again (at least once), or sends a PUBREL the broker answers as done.
  */
 export class OutboxDb {
   /** Records to put that are in no chunk yet (new keys), in key order. */
