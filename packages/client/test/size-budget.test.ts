@@ -26,33 +26,38 @@ import { bundleApp, dist, EVERY_EXPORT, gz, MINIMAL_APP, requireBuilt, terse, up
  * lazy chunk of ~3.6 KB gz: shared-link, leader service, protocol, Web Locks wrapper) with its 1-line deferred link:
  * up front 21,145 -> 21,673 B (+528: the seam's forwarding and the deferred link), every chunk 25,251 -> 29,733 B;
  * the single-file builds carry the relay inline (+4.2 KB each).
+ * Then issue #12 again (session 6): the token refresh and its JWT reader became a chunk fetched after the first CONNACK
+ * (the provider code stays up front, so no CONNECT waits for a fetch), WebMqttClient's internals #private: up front
+ * 21,703 -> 21,388 B. #15's outbox batching (64 records to an IndexedDB value, one transaction at a time, the tab merge)
+ * grew its chunk by ~730 B: every chunk 29,777 -> 30,784 B, the single-file builds +1.1 KB each.
  * The budgets are the measurement + ~1 % and only stop growth. Lower them as the code shrinks.
  */
 const BUDGETS = {
   /** Everything dist/index.mjs can load (the lazy chunks too; mqtt and eventemitter3 external), minified with terser. Target: 5 * 1024. */
-  ownCode: 30_030,
+  ownCode: 31_100,
   /** What an app using only createClient/connect/subscribe/publish loads up front (lazy chunks left out). Target: 3 * 1024. */
-  minimalInitial: 21_890,
+  minimalInitial: 21_600,
   /**
    * A minimal browser app with everything bundled, as a bundler builds it through the `browser` export condition:
    * dist/index.browser.mjs, the lean MQTT.js (dist/mqtt-lean.mjs) and eventemitter3, minified. Target: 40 KB.
    * Measured: 39,850 B when the lean build landed (with MQTT.js's prebuilt dist: 119,431 B), 40,505 B after the
    * security checks of issue #19, 42,147 B after issue #13's client changes, 44,751 B with #15's outbox chunk (which
    * only apps with offlineQueue.persist load: see minimalBrowserUpFront), 49,352 B with #14's tab relay chunk (which
-   * only apps with shareAcrossTabs load). Budget: the measurement + 1 %.
+   * only apps with shareAcrossTabs load), 50,356 B with #15's batched outbox. Budget: the measurement + 1 %.
    */
-  minimalBrowserApp: 49_850,
+  minimalBrowserApp: 50_860,
   /**
    * The same app's code the page loads up front: chunks behind a dynamic import (request/respond, messages(), the
    * outbox) left out, as #15 counts what an app "ships" ("an app that never sets persist does not ship it").
-   * Measured 41,750 B, then 42,364 B with #14's seam and deferred link: the 40 KB target (40,960 B) is MISSED by
-   * 1,404 B. The budget is that measurement + 1 % so CI stops further growth; lower it to 40_960 when met.
+   * Measured 41,750 B, then 42,364 B with #14's seam and deferred link, 42,055 B with the token refresh as a chunk: the
+   * 40 KB target (40,960 B) is MISSED by 1,095 B. The budget is that measurement + 1 % so CI stops further growth; lower
+   * it to 40_960 when met.
    */
-  minimalBrowserUpFront: 42_790,
-  /** dist/webmqtt.browser.mjs as shipped (the lean MQTT.js inside; 40,797 B when the lean build landed, 41,382 B with the checks of #19, 43,034 B after #13, 45,659 B with #15's outbox, 50,004 B with #14's tab relay). Target (as for the UMD): 45 KB (46,080 B), MISSED by 3,924 B since #14; budget the measurement + 1 %. */
-  browserEsm: 50_500,
-  /** dist/webmqtt.umd.min.js as shipped (the lean MQTT.js inside; 40,891 B when the lean build landed, 41,488 B with the checks of #19, 43,144 B after #13, 45,782 B with #15's outbox, 50,115 B with #14's tab relay). Target: 45 KB (46,080 B), MISSED by 4,035 B since #14; budget the measurement + 1 %. */
-  umdMin: 50_620,
+  minimalBrowserUpFront: 42_480,
+  /** dist/webmqtt.browser.mjs as shipped (the lean MQTT.js inside; 40,797 B when the lean build landed, 41,382 B with the checks of #19, 43,034 B after #13, 45,659 B with #15's outbox, 50,004 B with #14's tab relay, 51,103 B with #15's batched outbox). Target (as for the UMD): 45 KB (46,080 B), MISSED by 5,023 B; budget the measurement + 1 %. */
+  browserEsm: 51_610,
+  /** dist/webmqtt.umd.min.js as shipped (the lean MQTT.js inside; 40,891 B when the lean build landed, 41,488 B with the checks of #19, 43,144 B after #13, 45,782 B with #15's outbox, 50,115 B with #14's tab relay, 51,206 B with #15's batched outbox). Target: 45 KB (46,080 B), MISSED by 5,126 B; budget the measurement + 1 %. */
+  umdMin: 51_720,
 };
 
 /** dist/index.mjs bundled from `app` (deps external) and minified: with `inline`, every chunk; without, the up-front ones. */
