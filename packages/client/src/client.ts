@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import { systemClock } from './core/clock';
+import { schedulingClock, systemClock } from './core/clock';
 import { ErrorCode, WebMqttError, isWebMqttError } from './core/errors';
 import type { ClientEvents, ClientRole } from './core/events';
 import type { Message } from './messaging/message';
@@ -250,7 +250,7 @@ function linkFor(opts: NormalizedOptions, emit: LinkEmit): Link {
   // The relay is a chunk of its own; should it fail to load (a redeploy removed it), the tab connects alone.
   return new DeferredLink(
     import('./tabs/shared-link').then(
-      (m) => new m.SharedLink(opts, emit, { connection: (o, e) => new LocalLink(o, e, 'leader'), message: (wire) => createMessage(wire), later: leaderTurn(opts) }),
+      (m) => new m.SharedLink(opts, emit, { connection: (o, e) => new LocalLink(o, e, 'leader'), message: (wire) => createMessage(wire), later: leaderTurn(opts), soon: schedulingClock(opts.clock ?? systemClock).queueMicrotask }),
       () => new LocalLink(opts, emit),
     ),
   );

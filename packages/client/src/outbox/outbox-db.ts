@@ -1,31 +1,11 @@
-/** One unacknowledged QoS 1/2 publish as IndexedDB keeps it, under a key that is its place in publish order. */
-export interface OutboxRecord {
-  topic: string;
-  payload: Uint8Array;
-  qos: 1 | 2;
-  retain: boolean;
-  properties?: Record<string, unknown> | undefined;
-  /**
-   * Set once MQTT.js has stored it under this packet identifier: from then on its QoS flow is MQTT.js's to finish.
-   * Written for QoS 2 only (a QoS 1 record keeps it in memory: after a reload it is published under a new one).
-   */
-  mid?: number;
-  /** QoS 2: PUBREC received, PUBREL (not the PUBLISH) is what is left to send. */
-  rel?: boolean;
-  /**
-   * With shareAcrossTabs, the publish's identity in its group: the id of the tab that made it and that tab's id for it.
-   * A next leader that restores this record and hears the tab say the publish again sends it once.
-   */
-  origin?: string;
-}
+import { ChunkLayout, type ChunkWrite, type OutboxRecord } from './outbox-chunks';
+
+export type { OutboxRecord } from './outbox-chunks';
 
 const STORE = 'records';
 
 /** A write that failed: which keys it was writing, and why (`error.name` 'QuotaExceededError' for a full disk quota). */
 export type WriteFailure = (error: DOMException | Error, keys: number[]) => void;
-
-/** Records written as one IndexedDB value at most: a value costs the page (and IndexedDB) about as much as a record. */
-const CHUNK = 64;
 
 /**
  * How long the writes that only take settled records out wait for company (nothing waits on them: a late one only
@@ -76,13 +56,8 @@ function deferred(): Deferred {
  * message again (at least once), or sends a PUBREL the broker answers as done.
  */
 export class OutboxDb {
-  /** Records to put that are in no chunk yet (new keys), in key order. */
-  #fresh = new Map<number, OutboxRecord>();
-  /** The live records of each chunk, by the chunk's key, as the next write of it will have them; and each record's chunk. */
-  readonly #chunks = new Map<number, Map<number, OutboxRecord>>();
-  readonly #chunkOf = new Map<number, number>();
-  /** Chunks to write again (or delete, once empty) in the next transaction. */
-  #dirty = new Set<number>();
+  /** Which record is in which value, and what the next transaction writes (outbox-chunks.ts). */
+  readonly #layout = new ChunkLayout();
   /** Resolved when the transaction carrying what is pending has committed. */
   #next: Deferred | undefined;
   /** A transaction is committing, and what resolves when it has. */
@@ -99,8 +74,10 @@ export class OutboxDb {
   readonly #db: IDBDatabase;
   readonly #failed: WriteFailure;
   readonly #timer: OutboxTimer | undefined;
+  readonly #soon: (fn: () => void) => void;
 
-  private constructor(db: IDBDatabase, failed: WriteFailure, timer: OutboxTimer | undefined) {
+  private constructor(db: IDBDatabase, failed: WriteFailure, timer: OutboxTimer | undefined, soon: (fn: () => void) => void) {
+    this.#soon = soon;
     this.#db = db;
     this.#failed = failed;
     this.#timer = timer;
@@ -109,9 +86,16 @@ export class OutboxDb {
   /**
    * Opens (creating it on first use) the database `name`, and reads every record in key order. Rejects when IndexedDB
    * is missing, refuses (private modes, storage blocked), holds a newer version, or an older connection blocks it.
-   * With `timer`, writes that only take settled records out wait {@link SETTLED_WRITE_DELAY_MS} for more.
+   * With `timer`, writes that only take settled records out wait {@link SETTLED_WRITE_DELAY_MS} for more; `soon` runs
+   * the end-of-task flush (the client's clock; a microtask without one).
    */
-  static async open(factory: IDBFactory | undefined, name: string, failed: WriteFailure, timer?: OutboxTimer): Promise<{ db: OutboxDb; records: Array<[number, OutboxRecord]> }> {
+  static async open(
+    factory: IDBFactory | undefined,
+    name: string,
+    failed: WriteFailure,
+    timer?: OutboxTimer,
+    soon: (fn: () => void) => void = (fn) => queueMicrotask(fn),
+  ): Promise<{ db: OutboxDb; records: Array<[number, OutboxRecord]> }> {
     if (!factory) throw new Error('IndexedDB is not available here');
     const db = await new Promise<IDBDatabase>((resolve, reject) => {
       const open = factory.open(name, 1);
@@ -127,13 +111,12 @@ export class OutboxDb {
     });
     const store = db.transaction(STORE, 'readonly').objectStore(STORE);
     const [keys, values] = await Promise.all([request<IDBValidKey[]>(() => store.getAllKeys()), request<Array<StoredChunk | OutboxRecord>>(() => store.getAll())]);
-    const outbox = new OutboxDb(db, failed, timer);
+    const outbox = new OutboxDb(db, failed, timer, soon);
     const records: Array<[number, OutboxRecord]> = [];
     keys.forEach((key, i) => {
       const value = values[i] as StoredChunk | OutboxRecord;
       const list: Array<[number, OutboxRecord]> = 'r' in value ? value.r : [[key as number, value]];
-      outbox.#chunks.set(key as number, new Map(list));
-      for (const [recordKey] of list) outbox.#chunkOf.set(recordKey, key as number);
+      outbox.#layout.stored(key as number, list);
       records.push(...list);
     });
     // Another tab (a newer build) wants to upgrade: let it, and stop writing here.
@@ -149,20 +132,7 @@ export class OutboxDb {
    * failed: `failed` hears of that).
    */
   write(key: number, record: OutboxRecord | null): Promise<void> {
-    const chunk = this.#chunkOf.get(key);
-    if (chunk === undefined) {
-      if (record) this.#fresh.set(key, record);
-      // Never written (settled before its turn came): nothing to delete.
-      else if (!this.#fresh.delete(key)) return Promise.resolve();
-    } else {
-      const live = this.#chunks.get(chunk) as Map<number, OutboxRecord>;
-      if (record) live.set(key, record);
-      else {
-        live.delete(key);
-        this.#chunkOf.delete(key);
-      }
-      this.#dirty.add(chunk);
-    }
+    if (!this.#layout.write(key, record)) return Promise.resolve();
     if (record) this.#urgent = true;
     this.#next ??= deferred();
     this.#schedule();
@@ -192,7 +162,7 @@ export class OutboxDb {
     if (this.#urgent || !this.#timer) {
       if (this.#due) return;
       this.#due = true;
-      queueMicrotask(() => {
+      this.#soon(() => {
         this.#due = false;
         this.#flush();
       });
@@ -211,39 +181,12 @@ export class OutboxDb {
     const done = this.#next;
     this.#next = undefined;
     this.#urgent = false;
-    const rewrite = this.#dirty;
-    this.#dirty = new Set();
-    const writes: Array<[number, Map<number, OutboxRecord>]> = [];
-    const deletes: number[] = [];
-    for (const chunk of rewrite) {
-      const live = this.#chunks.get(chunk);
-      // Undone since (a new chunk whose transaction failed): its records went to `failed`.
-      if (!live) continue;
-      if (live.size > 0) writes.push([chunk, live]);
-      else {
-        this.#chunks.delete(chunk);
-        deletes.push(chunk);
-      }
-    }
-    // New records into new chunks, each under its first record's key (never one in use: keys only grow, and a key
-    // written again after a failure was in no chunk that was stored).
-    const made: number[] = [];
-    let current: Map<number, OutboxRecord> | undefined;
-    for (const [key, record] of this.#fresh) {
-      if (!current || current.size === CHUNK) {
-        current = new Map();
-        this.#chunks.set(key, current);
-        made.push(key);
-        writes.push([key, current]);
-      }
-      current.set(key, record);
-      this.#chunkOf.set(key, made[made.length - 1] as number);
-    }
-    this.#fresh = new Map();
-    if (writes.length === 0 && deletes.length === 0) {
+    const plan = this.#layout.take();
+    if (!plan) {
       done?.settle();
       return;
     }
+    const { writes, deletes, made } = plan;
     let tx: IDBTransaction;
     let added = 0;
     let refused: DOMException | undefined;
@@ -286,23 +229,8 @@ export class OutboxDb {
    * Writes that did not happen. The new chunks among them are undone and their records go to `failed` (which drops
    * them or writes them again); chunks written again and deletes are tried again with the next write.
    */
-  #lost(error: DOMException | Error, writes: Array<[number, Map<number, OutboxRecord>]>, deletes: number[], made: number[], done: Deferred | undefined): void {
-    const keys: number[] = [];
-    for (const [chunk, live] of writes) {
-      if (!made.includes(chunk)) {
-        this.#dirty.add(chunk);
-        continue;
-      }
-      this.#chunks.delete(chunk);
-      for (const key of live.keys()) {
-        this.#chunkOf.delete(key);
-        keys.push(key);
-      }
-    }
-    for (const chunk of deletes) {
-      this.#chunks.set(chunk, new Map());
-      this.#dirty.add(chunk);
-    }
+  #lost(error: DOMException | Error, writes: readonly ChunkWrite[], deletes: readonly number[], made: readonly number[], done: Deferred | undefined): void {
+    const keys = this.#layout.lost(writes, deletes, made);
     done?.settle();
     this.#failed(error, keys);
   }

@@ -41,7 +41,8 @@ export async function openOutbox(opts: NormalizedOptions, publisher: Publisher, 
     // The client's clock, or the global timer (looked up when called: nothing at import).
     const clock = opts.clock;
     const timer: OutboxTimer = (fn, ms) => void (clock ? clock.setTimeout(fn, ms) : globalThis.setTimeout(fn, ms));
-    const { db, records } = await OutboxDb.open(factory, outboxName(opts.clientId), (error, keys) => outbox?.failed(error, keys), timer);
+    const soon = clock?.queueMicrotask ? (fn: () => void) => clock.queueMicrotask!(fn) : undefined;
+    const { db, records } = await OutboxDb.open(factory, outboxName(opts.clientId), (error, keys) => outbox?.failed(error, keys), timer, soon);
     outbox = new PersistedOutbox(db, opts, publisher, emit);
     outbox.restore(records);
     return outbox;

@@ -29,6 +29,8 @@ export interface SharedLinkDeps {
   message(wire: WireMessage): Message;
   /** The system's next turn (a MessageChannel message in browsers). */
   later(fn: () => void): void;
+  /** Runs `fn` once this task's synchronous work is done (the client's clock). */
+  soon(fn: () => void): void;
 }
 
 interface LiveSubscription {
@@ -342,7 +344,7 @@ export class SharedLink implements Link {
       return;
     }
     this.outgoing.push(message);
-    if (this.outgoing.length === 1) queueMicrotask(() => this.flushOut());
+    if (this.outgoing.length === 1) this.deps.soon(() => this.flushOut());
   }
 
   private flushOut(): void {
