@@ -13,8 +13,8 @@ export interface StoreHost {
   save(key: number, record: OutboxRecord): Promise<void>;
   /** MQTT.js finished the QoS flow of `key` (PUBACK, PUBCOMP, or a refusal). */
   done(key: number): void;
-  /** Resolves once every write made so far has committed (or failed). */
-  written(): Promise<void>;
+  /** MQTT.js ended (the client closed): resolves once every write made so far has committed (or failed) and the database is closed. */
+  closing(): Promise<void>;
 }
 
 /**
@@ -109,9 +109,12 @@ export class OutboxStore {
     return new PacketStream([...packets, ...this.#loose.values()]);
   }
 
-  /** MQTT.js ends (the client closed): calls back once the outbox's writes are in, so a next leader tab reads them. */
+  /**
+   * MQTT.js ends (the client closed): calls back once the outbox's writes are in, so a next leader tab reads them, and
+   * its database connection is closed (an open one would hold off another page's upgrade or delete of it).
+   */
   close(cb?: Done): void {
-    void this.#host.written().then(() => cb?.());
+    void this.#host.closing().then(() => cb?.());
   }
 
   #find(mid: number): Packet | undefined {

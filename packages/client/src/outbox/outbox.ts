@@ -104,7 +104,7 @@ class PersistedOutbox implements Outbox {
         record: (key) => this.#records.get(key),
         save: (key, record) => this.#db?.write(key, record) ?? Promise.resolve(),
         done: (key) => this.#forget(key, undefined),
-        written: () => this.#db?.written() ?? Promise.resolve(),
+        closing: () => this.#close(),
       },
       () => !this.#opts.clean && (this.#mqtt as { connackPacket?: { sessionPresent?: boolean } } | undefined)?.connackPacket?.sessionPresent === true,
     );
@@ -260,6 +260,16 @@ class PersistedOutbox implements Outbox {
       this.#delivered++;
     }
     if (this.#restoredLeft.size === 0) this.#emit('queue', { ...this.#publisher.queued, restoredSettled: { delivered: this.#delivered, failed: this.#lost } });
+  }
+
+  /** The client closed: the writes made so far go in, then the database is closed (what settles later stays stored). */
+  async #close(): Promise<void> {
+    const db = this.#db;
+    if (!db) return;
+    await db.written();
+    if (this.#db !== db) return;
+    this.#db = undefined;
+    db.close();
   }
 
   /** A transaction failed: a full quota goes through the overflow policy; anything else turns persistence off. */

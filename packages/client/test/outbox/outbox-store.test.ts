@@ -19,7 +19,7 @@ function setup(sessionResumed = false) {
         records.delete(key);
         done.push(key);
       },
-      written: () => committed,
+      closing: () => committed,
     },
     () => sessionResumed,
   );

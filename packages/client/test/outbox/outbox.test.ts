@@ -154,6 +154,24 @@ describe('offlineQueue.persist: the outbox', () => {
     expect((await stored()).map((r) => text(r.payload))).toEqual(['kept']);
   });
 
+  it('closes its database once the client closed and its writes are in: another page may delete or upgrade it, no error follows', async () => {
+    const h = persisted();
+    await connect(h);
+    const pub = track(h.client.publish('t', 'acked', { qos: 1 }));
+    await settle();
+    await h.client.close();
+    await settle();
+    expect(pub.error).toMatchObject({ code: ErrorCode.CLIENT_CLOSED });
+    const blocked = await new Promise<boolean>((resolve) => {
+      const del = g.indexedDB!.deleteDatabase(outboxName('outbox-test'));
+      del.onblocked = () => resolve(true);
+      del.onsuccess = () => resolve(false);
+    });
+    await settle();
+    expect(blocked).toBe(false);
+    expect(h.errors).toEqual([]);
+  });
+
   it('drops the record of a publish the overflow policy gave up', async () => {
     const h = persisted({ offlineQueue: { persist: true, maxMessages: 2 } });
     await settle();

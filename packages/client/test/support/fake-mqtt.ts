@@ -163,16 +163,23 @@ export class FakeMqtt extends EventEmitter {
     return this;
   }
 
+  /** As MQTT.js's end(): its outgoing store is closed (when it has a close()) before end() calls back. */
+  private closeStores(cb?: () => void): void {
+    const store = this.options['outgoingStore'] as { close?: (done: () => void) => void } | undefined;
+    if (typeof store?.close === 'function') store.close(() => cb?.());
+    else cb?.();
+  }
+
   end(force?: unknown, opts?: unknown, cb?: () => void): this {
     this.ends.push({ force, opts });
     this.disconnecting = true;
     const stream = this.stream;
     if (stream && !stream.destroyed) {
       if (!force && this.connected) this.writePacket({ cmd: 'disconnect' });
-      stream.once('close', () => cb?.());
+      stream.once('close', () => this.closeStores(cb));
       stream.destroy();
     } else {
-      queueMicrotask(() => cb?.());
+      queueMicrotask(() => this.closeStores(cb));
     }
     return this;
   }
