@@ -28,8 +28,9 @@ import { bundleApp, dist, EVERY_EXPORT, gz, MINIMAL_APP, requireBuilt, terse, up
  * the single-file builds carry the relay inline (+4.2 KB each).
  * Then issue #12 again (session 6): the token refresh and its JWT reader became a chunk fetched after the first CONNACK
  * (the provider code stays up front, so no CONNECT waits for a fetch), WebMqttClient's internals #private: up front
- * 21,703 -> 21,388 B. #15's outbox batching (64 records to an IndexedDB value, one transaction at a time, the tab merge)
- * grew its chunk by ~730 B: every chunk 29,777 -> 30,784 B, the single-file builds +1.1 KB each.
+ * 21,703 -> 21,399 B. #15's outbox batching (64 records to an IndexedDB value, one transaction at a time, the tab merge,
+ * its chunk layout as a module of its own, closing the database on close()) grew its chunk by ~900 B: every chunk
+ * 29,777 -> 30,959 B, the single-file builds +1.2 KB each (50,148 -> 51,390 B for the UMD).
  * The budgets are the measurement + ~1 % and only stop growth. Lower them as the code shrinks.
  */
 const BUDGETS = {
@@ -43,20 +44,20 @@ const BUDGETS = {
    * Measured: 39,850 B when the lean build landed (with MQTT.js's prebuilt dist: 119,431 B), 40,505 B after the
    * security checks of issue #19, 42,147 B after issue #13's client changes, 44,751 B with #15's outbox chunk (which
    * only apps with offlineQueue.persist load: see minimalBrowserUpFront), 49,352 B with #14's tab relay chunk (which
-   * only apps with shareAcrossTabs load), 50,356 B with #15's batched outbox. Budget: the measurement + 1 %.
+   * only apps with shareAcrossTabs load), 50,570 B with #15's batched outbox. Budget: the measurement + 1 %.
    */
   minimalBrowserApp: 50_860,
   /**
    * The same app's code the page loads up front: chunks behind a dynamic import (request/respond, messages(), the
    * outbox) left out, as #15 counts what an app "ships" ("an app that never sets persist does not ship it").
-   * Measured 41,750 B, then 42,364 B with #14's seam and deferred link, 42,055 B with the token refresh as a chunk: the
-   * 40 KB target (40,960 B) is MISSED by 1,095 B. The budget is that measurement + 1 % so CI stops further growth; lower
+   * Measured 41,750 B, then 42,364 B with #14's seam and deferred link, 42,066 B with the token refresh as a chunk: the
+   * 40 KB target (40,960 B) is MISSED by 1,106 B. The budget is that measurement + 1 % so CI stops further growth; lower
    * it to 40_960 when met.
    */
   minimalBrowserUpFront: 42_480,
-  /** dist/webmqtt.browser.mjs as shipped (the lean MQTT.js inside; 40,797 B when the lean build landed, 41,382 B with the checks of #19, 43,034 B after #13, 45,659 B with #15's outbox, 50,004 B with #14's tab relay, 51,103 B with #15's batched outbox). Target (as for the UMD): 45 KB (46,080 B), MISSED by 5,023 B; budget the measurement + 1 %. */
+  /** dist/webmqtt.browser.mjs as shipped (the lean MQTT.js inside; 40,797 B when the lean build landed, 41,382 B with the checks of #19, 43,034 B after #13, 45,659 B with #15's outbox, 50,004 B with #14's tab relay, 51,292 B with #15's batched outbox). Target (as for the UMD): 45 KB (46,080 B), MISSED by 5,212 B; budget the measurement + 1 %. */
   browserEsm: 51_610,
-  /** dist/webmqtt.umd.min.js as shipped (the lean MQTT.js inside; 40,891 B when the lean build landed, 41,488 B with the checks of #19, 43,144 B after #13, 45,782 B with #15's outbox, 50,115 B with #14's tab relay, 51,206 B with #15's batched outbox). Target: 45 KB (46,080 B), MISSED by 5,126 B; budget the measurement + 1 %. */
+  /** dist/webmqtt.umd.min.js as shipped (the lean MQTT.js inside; 40,891 B when the lean build landed, 41,488 B with the checks of #19, 43,144 B after #13, 45,782 B with #15's outbox, 50,115 B with #14's tab relay, 51,390 B with #15's batched outbox). Target: 45 KB (46,080 B), MISSED by 5,310 B; budget the measurement + 1 %. */
   umdMin: 51_720,
 };
 
