@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { storedCount } from './support/outbox-records';
 import { test, expect } from './support/fixtures';
 import { mosquittoAvailable, startMosquitto, MOSQUITTO_USERNAME, type MosquittoBroker } from './support/mosquitto';
 
@@ -81,24 +82,6 @@ async function publishAll(page: Page, topic: string, names: string[], qos: 1 | 2
   }, { topic, names, qos });
 }
 
-/** Records in the outbox database of `clientId`, read by the page (0 when there is none). */
-function storedCount(page: Page, clientId: string): Promise<number> {
-  return page.evaluate((name) => new Promise<number>((resolve, reject) => {
-    const open = indexedDB.open(name);
-    open.onupgradeneeded = () => open.result.createObjectStore('records');
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const db = open.result;
-      if (!db.objectStoreNames.contains('records')) return resolve(0);
-      const req = db.transaction('records', 'readonly').objectStore('records').getAll();
-      req.onsuccess = () => {
-        db.close();
-        // Records are stored in chunks (`{ r: [[key, record], …] }`); a value without `r` is one record.
-        resolve((req.result as Array<{ r?: unknown[] }>).reduce((n, v) => n + (v.r ? v.r.length : 1), 0));
-      };
-    };
-  }), `webmqtt-outbox/${clientId}`);
-}
 
 /**
  * A browser on a profile directory of its own: after a renderer crash it is closed and launched again on the same

@@ -1,4 +1,5 @@
 import type { BrowserContext, Page, TestInfo } from '@playwright/test';
+import { storedCount } from './support/outbox-records';
 import { test, expect, type E2EAuth } from './support/fixtures';
 import { startWireProxy, type MqttWireProxy, type PacketType, type WireLink } from './support/mqtt-wire-proxy';
 import { startPeer } from './support/mqtt-peer';
@@ -530,23 +531,6 @@ test('request()/respond() across tabs: a follower\'s requests answered by anothe
   expect(errors).toEqual([]);
 });
 
-/** Records in the outbox database of `clientId` (chunks of records; a value without `r` is one), read by the page. */
-function outboxCount(page: Page, clientId: string): Promise<number> {
-  return page.evaluate((name) => new Promise<number>((resolve, reject) => {
-    const open = indexedDB.open(name);
-    open.onupgradeneeded = () => open.result.createObjectStore('records');
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const db = open.result;
-      if (!db.objectStoreNames.contains('records')) return resolve(0);
-      const req = db.transaction('records', 'readonly').objectStore('records').getAll();
-      req.onsuccess = () => {
-        db.close();
-        resolve((req.result as Array<{ r?: unknown[] }>).reduce((n, v) => n + (v.r ? v.r.length : 1), 0));
-      };
-    };
-  }), `webmqtt-outbox/${clientId}`);
-}
 
 for (const how of ['close', 'crash'] as const) {
   test(`shareAcrossTabs + persist: a follower's 200 QoS 1 publishes queued while the broker is unreachable reach a peer once each after the leader tab's ${how === 'close' ? 'page.close()' : 'renderer crash (CDP Page.crash)'}`, async ({ esmPage, site, broker, auth, topicPrefix }, testInfo) => {
@@ -587,7 +571,7 @@ for (const how of ['close', 'crash'] as const) {
         }
       }, { topic, n: N });
       // Only the leader writes: the follower's publishes are in the leader's outbox.
-      await expect.poll(() => outboxCount(follower, clientId)).toBe(N);
+      await expect.poll(() => storedCount(follower, clientId)).toBe(N);
 
       if (how === 'close') await leader.close();
       else {
@@ -610,7 +594,7 @@ for (const how of ['close', 'crash'] as const) {
       expect(duplicates).toBe(0);
       expect(restored).toBe(N);
       expect(Object.values(outcomes).filter((o) => o !== 'ok')).toEqual([]);
-      await expect.poll(() => outboxCount(follower, clientId)).toBe(0);
+      await expect.poll(() => storedCount(follower, clientId)).toBe(0);
       expect(errors).toEqual([]);
     } finally {
       await peer.close();

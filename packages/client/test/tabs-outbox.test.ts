@@ -7,6 +7,7 @@ import { outboxName } from '../src/outbox/outbox';
 import { SETTLED_WRITE_DELAY_MS, type OutboxRecord } from '../src/outbox/outbox-db';
 import { ManualClock, fakeFactory, flush, seededRandom } from './support/fake-mqtt';
 import { FakeTabs } from './support/fake-tabs';
+import { storedRecords } from './support/outbox-records';
 import { track } from './support/harness';
 // Lazy chunks, loaded here first so their imports resolve within a flush().
 import '../src/tabs/shared-link';
@@ -28,19 +29,7 @@ async function settle(rounds = 10): Promise<void> {
   for (let i = 0; i < rounds; i++) await flush();
 }
 
-async function stored(): Promise<OutboxRecord[]> {
-  const db = await new Promise<IDBDatabase>((resolve) => {
-    const open = g.indexedDB!.open(outboxName('dashboard'), 1);
-    open.onupgradeneeded = () => open.result.createObjectStore('records');
-    open.onsuccess = () => resolve(open.result);
-  });
-  const all = await new Promise<Array<{ r: Array<[number, OutboxRecord]> }>>((resolve) => {
-    const req = db.transaction('records', 'readonly').objectStore('records').getAll();
-    req.onsuccess = () => resolve(req.result as Array<{ r: Array<[number, OutboxRecord]> }>);
-  });
-  db.close();
-  return all.flatMap((chunk) => chunk.r).sort((a, b) => a[0] - b[0]).map(([, record]) => record);
-}
+const stored = (): Promise<OutboxRecord[]> => storedRecords(g.indexedDB!, outboxName('dashboard'));
 
 function world() {
   const tabs = new FakeTabs();

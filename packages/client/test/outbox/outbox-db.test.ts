@@ -1,6 +1,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { OutboxDb, SETTLED_WRITE_DELAY_MS, type OutboxRecord } from '../../src/outbox/outbox-db';
+import { failPuts } from '../support/outbox-records';
 
 const record = (n: number): OutboxRecord => ({ topic: `t/${n}`, payload: new TextEncoder().encode(String(n)), qos: 1, retain: false });
 
@@ -119,28 +120,7 @@ describe('OutboxDb (the outbox records in IndexedDB)', () => {
 
   it('a put that fails gives its new records to `failed`, which may write them again; nothing else is lost', async () => {
     const factory = new IDBFactory();
-    let failures = 1;
-    const open = factory.open.bind(factory);
-    factory.open = ((name: string, version?: number) => {
-      const req = open(name, version);
-      req.addEventListener('success', () => {
-        const db = req.result;
-        const transaction = db.transaction.bind(db);
-        db.transaction = ((stores: string, mode?: IDBTransactionMode) => {
-          const tx = transaction(stores, mode);
-          if (mode !== 'readwrite') return tx;
-          const store = tx.objectStore('records');
-          const put = store.put.bind(store);
-          store.put = ((value: unknown, key?: IDBValidKey) => {
-            if (failures-- > 0) throw new DOMException('quota', 'QuotaExceededError');
-            return put(value, key);
-          }) as typeof store.put;
-          tx.objectStore = () => store;
-          return tx;
-        }) as typeof db.transaction;
-      });
-      return req;
-    }) as typeof factory.open;
+    failPuts(factory, 1);
     const failed: Array<[string, number[]]> = [];
     let outbox!: OutboxDb;
     ({ db: outbox } = await OutboxDb.open(factory, 'outbox', (error, keys) => {

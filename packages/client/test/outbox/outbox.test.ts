@@ -6,6 +6,7 @@ import { SETTLED_WRITE_DELAY_MS, type OutboxRecord } from '../../src/outbox/outb
 import { createClient } from '../../src/client';
 import { flush } from '../support/fake-mqtt';
 import { harness, text, track, type Harness } from '../support/harness';
+import { failPuts, storedRecords } from '../support/outbox-records';
 
 const g = globalThis as { indexedDB?: IDBFactory };
 
@@ -25,21 +26,7 @@ async function settle(rounds = 8): Promise<void> {
 }
 
 /** Every record in the outbox database of `clientId`, in key order. */
-async function stored(clientId = 'outbox-test'): Promise<OutboxRecord[]> {
-  const db = await new Promise<IDBDatabase>((resolve, reject) => {
-    const open = g.indexedDB!.open(outboxName(clientId), 1);
-    open.onupgradeneeded = () => open.result.createObjectStore('records');
-    open.onsuccess = () => resolve(open.result);
-    open.onerror = () => reject(open.error);
-  });
-  const all = await new Promise<Array<{ r: Array<[number, OutboxRecord]> }>>((resolve) => {
-    const req = db.transaction('records', 'readonly').objectStore('records').getAll();
-    req.onsuccess = () => resolve(req.result as Array<{ r: Array<[number, OutboxRecord]> }>);
-  });
-  db.close();
-  // Chunks of records, each record with its key (its place in publish order).
-  return all.flatMap((chunk) => chunk.r).sort((a, b) => a[0] - b[0]).map(([, record]) => record);
-}
+const stored = (clientId = 'outbox-test'): Promise<OutboxRecord[]> => storedRecords(g.indexedDB!, outboxName(clientId));
 
 /** Deletes wait SETTLED_WRITE_DELAY_MS on the client's clock for company (nothing waits on them). */
 async function deletesWritten(h: Harness): Promise<void> {
@@ -252,34 +239,7 @@ describe('offlineQueue.persist without IndexedDB', () => {
 
 describe('offlineQueue.persist: a full storage quota', () => {
   /** After `after` puts that succeed, the next `failures` puts fail as a full quota does (the transaction is not written). */
-  function quotaFor(failures: number, after = 0): void {
-    const factory = g.indexedDB!;
-    const open = factory.open.bind(factory);
-    factory.open = ((name: string, version?: number) => {
-      const req = open(name, version);
-      req.addEventListener('success', () => {
-        const db = req.result;
-        const transaction = db.transaction.bind(db);
-        db.transaction = ((stores: string, mode?: IDBTransactionMode) => {
-          const tx = transaction(stores, mode);
-          if (mode !== 'readwrite') return tx;
-          const store = tx.objectStore('records');
-          const put = store.put.bind(store);
-          store.put = ((value: unknown, key?: IDBValidKey) => {
-            if (after > 0) after--;
-            else if (failures > 0) {
-              failures--;
-              throw new DOMException('quota', 'QuotaExceededError');
-            }
-            return put(value, key);
-          }) as typeof store.put;
-          tx.objectStore = () => store;
-          return tx;
-        }) as typeof db.transaction;
-      });
-      return req;
-    }) as typeof factory.open;
-  }
+  const quotaFor = (failures: number, after = 0): void => failPuts(g.indexedDB!, failures, after);
 
   it("'drop-newest': the publishes that could not be stored reject with QUEUE_FULL, with a queue event saying so", async () => {
     quotaFor(1);
