@@ -1,7 +1,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import { OutboxDb, SETTLED_WRITE_DELAY_MS, type OutboxRecord } from '../../src/outbox/outbox-db';
-import { failPuts } from '../support/outbox-records';
+import { failPuts, watchTransactions } from '../support/outbox-records';
 
 const record = (n: number): OutboxRecord => ({ topic: `t/${n}`, payload: new TextEncoder().encode(String(n)), qos: 1, retain: false });
 
@@ -9,19 +9,9 @@ const record = (n: number): OutboxRecord => ({ topic: `t/${n}`, payload: new Tex
 function counted(): { factory: IDBFactory; transactions: () => number } {
   const factory = new IDBFactory();
   let transactions = 0;
-  const open = factory.open.bind(factory);
-  factory.open = ((name: string, version?: number) => {
-    const req = open(name, version);
-    req.addEventListener('success', () => {
-      const db = req.result;
-      const transaction = db.transaction.bind(db);
-      db.transaction = ((stores: string, mode?: IDBTransactionMode, options?: IDBTransactionOptions) => {
-        if (mode === 'readwrite') transactions++;
-        return transaction(stores, mode, options);
-      }) as typeof db.transaction;
-    });
-    return req;
-  }) as typeof factory.open;
+  watchTransactions(factory, (_tx, mode) => {
+    if (mode === 'readwrite') transactions++;
+  });
   return { factory, transactions: () => transactions };
 }
 
